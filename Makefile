@@ -1,0 +1,48 @@
+# The README's two commands. Both work on a fresh clone: they make .venv and install what they need.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?= -n 2
+
+.PHONY: run test install system-packages migrate seed lint clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP) system-packages
+
+# Debian packages the project needs: Chromium for the browser tests, libmagic for file types.
+system-packages:
+	@if ! command -v chromium >/dev/null 2>&1 || ! ldconfig -p | grep -q libmagic.so.1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium libmagic1 >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium libmagic1 >/dev/null; fi; \
+	fi
+
+migrate: $(STAMP)
+	$(BIN)/backoffice db upgrade
+
+seed: migrate
+	$(BIN)/backoffice seed-demo
+
+run: install seed
+	@echo
+	@echo "  Portal:   http://127.0.0.1:5000/"
+	@echo "  Console:  http://127.0.0.1:5000/console/"
+	@echo "  Demo logins (above): staff sign in at the console, customers on the portal."
+	@echo "  Mail is printed to this log (no SMTP host is set). Ctrl-C stops everything."
+	@echo
+	@bash -c 'trap "kill 0" EXIT; $(BIN)/backoffice mail-worker --interval 2 & $(BIN)/backoffice serve'
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,109 @@
+"""The `backoffice` command: Flask's CLI with the app factory, plus the project's own commands."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from backoffice.security import Actor
+
+
+def main() -> None:
+    cli = FlaskGroup(create_app=_create_app, add_default_commands=True, help="Support back-office commands.")
+    cli.main(prog_name="backoffice")
+
+
+def _create_app(*_args):
+    from backoffice import create_app
+
+    return create_app()
+
+
+def register_commands(app: Flask) -> None:
+    for command in (serve, create_staff, seed_demo, seed_scale, mail_worker):
+        app.cli.add_command(command)
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Address to bind (default from BACKOFFICE_SERVE_HOST or 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 5000).")
+@click.option("--workers", default=None, type=int, help="gunicorn worker processes.")
+@with_appcontext
+def serve(host, port, workers):
+    """Serve the app with gunicorn."""
+    config = current_app.config
+    bind = f"{host or config['SERVE_HOST']}:{port or config['SERVE_PORT']}"
+    args = ["gunicorn", "--workers", str(workers or config["SERVE_WORKERS"]), "--bind", bind,
+            "--access-logfile", "-", "backoffice.wsgi:app"]
+    os.execvp(sys.executable, [sys.executable, "-m", *args])
+
+
+@click.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--name", default=None, help="Display name (defaults to the e-mail's local part).")
+@click.option("--role", required=True, type=click.Choice(["admin", "support", "analyst"]))
+@with_appcontext
+def create_staff(email, name, role):
+    """Create a staff user; the password is prompted for, never taken from the command line."""
+    from backoffice.services import ServiceError
+    from backoffice.services.staff import create_staff as create
+
+    password = os.environ.get("BACKOFFICE_NEW_STAFF_PASSWORD") if not sys.stdin.isatty() else None
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != password:
+            raise click.ClickException("The passwords differ.")
+    try:
+        staff = create(email, name or email.split("@")[0], role, password, Actor.system("cli"))
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created {staff.role} {staff.email} (id {staff.id}).")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo():
+    """Load the demo data (idempotent): one staff user per role and a few customers."""
+    from backoffice.seeding import seed_demo as seed
+
+    for line in seed():
+        click.echo(line)
+
+
+@click.command("seed-scale")
+@click.option("--customers", "customers", type=int, required=True, help="How many customers to add.")
+@click.option("--batch", type=int, default=10_000, show_default=True)
+@with_appcontext
+def seed_scale(customers, batch):
+    """Add bulk rows for benchmarks (never for production)."""
+    from tqdm import tqdm
+
+    from backoffice.seeding import seed_customers
+
+    with tqdm(total=customers, unit="customers", file=sys.stderr) as progress:
+        seed_customers(customers, batch=batch, progress=progress.update)
+
+
+@click.command("mail-worker")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--interval", type=float, default=5.0, show_default=True, help="Seconds between polls.")
+@click.option("--batch", type=int, default=50, show_default=True)
+@with_appcontext
+def mail_worker(once, interval, batch):
+    """Deliver queued mail; run as many as you like, no message is sent twice."""
+    from backoffice.mail import deliver_due
+
+    while True:
+        report = deliver_due(batch)
+        if report.attempted:
+            click.echo(f"sent {len(report.sent)}, retrying {len(report.retrying)}, failed {len(report.failed)}")
+        if once:
+            return
+        if report.attempted < batch:
+            time.sleep(interval)

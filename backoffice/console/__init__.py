@@ -1,0 +1,35 @@
+"""The staff console at /console: Flask-Admin 2 on its Bootstrap 4 theme, every view role-guarded."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from backoffice.extensions import db
+from backoffice.models import AuditEvent, Customer, OutboxMessage, StaffUser
+from backoffice.web import csp_nonce
+
+
+def init_console(app: Flask) -> Admin:
+    from backoffice.console.audit import AuditLogView
+    from backoffice.console.auth import console_auth
+    from backoffice.console.customers import CustomerView
+    from backoffice.console.dashboard import DashboardView
+    from backoffice.console.outbox import OutboxView
+    from backoffice.console.staff import StaffUserView
+
+    app.register_blueprint(console_auth)
+    admin = Admin(
+        app,
+        name="Support Back-Office",
+        url="/console",
+        index_view=DashboardView(name="Dashboard", url="/console"),
+        theme=Bootstrap4Theme(base_template="console/base.html", fluid=True),
+        csp_nonce_generator=csp_nonce,
+    )
+    admin.add_view(CustomerView(Customer, db, name="Customers", endpoint="customers"))
+    admin.add_view(StaffUserView(StaffUser, db, name="Staff users", endpoint="staff", category="Admin"))
+    admin.add_view(AuditLogView(AuditEvent, db, name="Audit log", endpoint="audit", category="Admin"))
+    admin.add_view(OutboxView(OutboxMessage, db, name="Mail outbox", endpoint="outbox", category="Admin"))
+    return admin

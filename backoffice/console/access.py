@@ -1,0 +1,86 @@
+"""Role checks for every console view: who may read it and who may write through it.
+
+Each view names its `read_roles` and `write_roles`. Anonymous visitors (and customers, whose session is not a
+staff login) are sent to the console login; staff without a read role get 403.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView
+from flask_admin.contrib.sqla import ModelView
+
+from backoffice.models import StaffRole
+from backoffice.security import current_staff
+
+ADMIN = (StaffRole.ADMIN,)
+ALL_STAFF = (StaffRole.ADMIN, StaffRole.SUPPORT, StaffRole.ANALYST)
+
+
+def staff_role() -> str | None:
+    staff = current_staff()
+    return staff.role if staff else None
+
+
+class RoleGuard:
+    """Mixin for Flask-Admin views; BaseView's `_handle_view` calls these before every request."""
+
+    read_roles: tuple[str, ...] = ADMIN
+    write_roles: tuple[str, ...] = ()
+
+    def is_accessible(self) -> bool:
+        return staff_role() in self.read_roles
+
+    def can_write(self) -> bool:
+        return staff_role() in self.write_roles
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_staff() is None:
+            return redirect(url_for("console_auth.login", next=request.full_path))
+        abort(403)
+
+
+def write_required(view):
+    """For custom POST endpoints of a view: 403 unless the signed-in staff user may write."""
+
+    @wraps(view)
+    def guarded(self, *args, **kwargs):
+        if not self.can_write():
+            abort(403)
+        return view(self, *args, **kwargs)
+
+    return guarded
+
+
+class StaffModelView(RoleGuard, ModelView):
+    """A model view whose create/edit/delete follow `write_roles`; subclasses route writes to services."""
+
+    allow_create = False
+    allow_edit = False
+    allow_delete = False
+    can_view_details = True
+    simple_list_pager = True  # no COUNT(*) per page view; the header shows a bounded count instead
+    page_size = 50
+    can_set_page_size = False
+
+    @property
+    def can_create(self) -> bool:
+        return self.allow_create and self.can_write()
+
+    @property
+    def can_edit(self) -> bool:
+        return self.allow_edit and self.can_write()
+
+    @property
+    def can_delete(self) -> bool:
+        return self.allow_delete and self.can_write()
+
+
+class StaffBaseView(RoleGuard, BaseView):
+    pass
+
+
+class StaffIndexView(RoleGuard, AdminIndexView):
+    read_roles = ALL_STAFF

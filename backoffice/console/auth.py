@@ -1,0 +1,65 @@
+"""The console's own sign-in and sign-out pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from backoffice.extensions import limiter
+from backoffice.security import StaffIdentity, current_staff, request_actor
+from backoffice.services import ServiceError
+from backoffice.services import staff as staff_service
+
+console_auth = Blueprint("console_auth", __name__, url_prefix="/console")
+
+
+class StaffLoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    submit = SubmitField("Sign in to the console")
+
+
+def _staff_login_limit() -> str:
+    return current_app.config["STAFF_LOGIN_RATE_LIMIT"]
+
+
+@console_auth.route("/login", methods=["GET", "POST"])
+@limiter.limit(_staff_login_limit, methods=["POST"])
+def login():
+    if current_staff():
+        return redirect(url_for("admin.index"))
+    form = StaffLoginForm()
+    if form.validate_on_submit():
+        try:
+            staff = staff_service.authenticate(form.email.data, form.password.data, request_actor())
+        except ServiceError as error:
+            form.password.errors.append(error.message)
+        else:
+            login_user(StaffIdentity(staff))
+            flash(f"Signed in as {staff.name}.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("console/login.html", form=form, title="Console sign-in")
+
+
+@console_auth.route("/logout", methods=["POST"])
+def logout():
+    staff = current_staff()
+    if staff:
+        staff_service.record_logout(staff, request_actor())
+    logout_user()
+    flash("You have signed out of the console.", "info")
+    return redirect(url_for("console_auth.login"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site console paths; anything else (an open redirect) goes to the dashboard."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/console"):
+            return target
+    return url_for("admin.index")

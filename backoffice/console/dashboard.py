@@ -1,0 +1,36 @@
+"""The console's home: a few counts per area, each bounded so the page stays cheap at millions of rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_admin import expose
+from sqlalchemy import select
+
+from backoffice.clock import utcnow
+from backoffice.console.access import StaffIndexView
+from backoffice.models import AuditEvent, Customer, CustomerStatus, OutboxMessage, OutboxStatus
+from backoffice.services.counting import bounded_count
+
+
+class DashboardView(StaffIndexView):
+    @expose("/")
+    def index(self):
+        day_ago = utcnow() - timedelta(days=1)
+        cards = [
+            ("Customers", "customers.index_view", [
+                (status.value.capitalize(), bounded_count(select(Customer.id).where(Customer.status == status)))
+                for status in CustomerStatus
+            ]),
+            ("Mail outbox", "outbox.index_view", [
+                ("Waiting", bounded_count(select(OutboxMessage.id).where(
+                    OutboxMessage.status.in_([OutboxStatus.QUEUED, OutboxStatus.SENDING])))),
+                ("Failed", bounded_count(select(OutboxMessage.id).where(
+                    OutboxMessage.status == OutboxStatus.FAILED))),
+            ]),
+            ("Security, last 24 hours", "audit.index_view", [
+                ("Failed staff sign-ins", bounded_count(select(AuditEvent.id).where(
+                    AuditEvent.action == "staff.login_failed", AuditEvent.created_at >= day_ago))),
+            ]),
+        ]
+        return self.render("console/dashboard.html", cards=cards, title="Dashboard")

@@ -1,0 +1,48 @@
+"""The mail outbox (admins): what was sent, what is waiting, what failed and why; retry a failed message."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, url_for
+from flask_admin import expose
+from flask_admin.contrib.sqla import filters
+
+from backoffice.console.access import ADMIN, StaffModelView, write_required
+from backoffice.console.lists import ScalableListMixin
+from backoffice.extensions import db
+from backoffice.models import OutboxMessage, OutboxStatus
+from backoffice.security import request_actor
+from backoffice.services import ServiceError
+from backoffice.services import outbox as outbox_service
+
+
+class OutboxView(ScalableListMixin, StaffModelView):
+    read_roles = ADMIN
+    write_roles = ADMIN
+    details_template = "console/outbox_details.html"
+
+    search_placeholder_text = "Recipient address (exact)"
+    column_list = ["id", "created_at", "to_addr", "subject", "status", "attempts", "next_attempt_at", "sent_at"]
+    column_details_exclude_list = ["claim_token", "body_html"]
+    column_default_sort = ("id", True)
+    column_sortable_list = ["id", "created_at"]
+    column_labels = {"to_addr": "To", "next_attempt_at": "Next attempt", "created_at": "Queued"}
+    column_filters = [
+        filters.FilterEqual(OutboxMessage.status, "Status", options=[(s.value, s.value) for s in OutboxStatus]),
+        filters.FilterEqual(OutboxMessage.template, "Template"),
+    ]
+
+    @staticmethod
+    def search_condition(term: str):
+        return OutboxMessage.to_addr == term.strip().lower()
+
+    @expose("/retry/<int:message_id>", methods=["POST"])
+    @write_required
+    def retry_view(self, message_id: int):
+        message = db.session.get(OutboxMessage, message_id) or abort(404)
+        try:
+            outbox_service.retry(message, request_actor())
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"Message {message_id} is queued again.", "success")
+        return redirect(url_for(".details_view", id=message_id))

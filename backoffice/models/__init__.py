@@ -1,0 +1,24 @@
+"""Every model, imported so that Alembic and the app see the whole schema."""
+
+from backoffice.models.accounts import (
+    Customer,
+    CustomerStatus,
+    OneTimeToken,
+    StaffRole,
+    StaffUser,
+    TokenPurpose,
+)
+from backoffice.models.audit import AuditEvent
+from backoffice.models.mail import OutboxMessage, OutboxStatus
+
+__all__ = [
+    "AuditEvent",
+    "Customer",
+    "CustomerStatus",
+    "OneTimeToken",
+    "OutboxMessage",
+    "OutboxStatus",
+    "StaffRole",
+    "StaffUser",
+    "TokenPurpose",
+]

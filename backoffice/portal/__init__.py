@@ -1,0 +1,7 @@
+"""The public portal at /: customers' self-service. Routes are thin and call services."""
+
+from flask import Blueprint
+
+portal = Blueprint("portal", __name__)
+
+from backoffice.portal import home  # noqa: E402,F401  routes register on import

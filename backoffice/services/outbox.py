@@ -1,0 +1,19 @@
+"""Staff operations on the mail outbox."""
+
+from __future__ import annotations
+
+from backoffice.extensions import db
+from backoffice.mail import retry_failed
+from backoffice.models import OutboxMessage, OutboxStatus
+from backoffice.security import Actor
+from backoffice.services import ServiceError
+from backoffice.services.audit import record
+
+
+def retry(message: OutboxMessage, actor: Actor) -> None:
+    if message.status != OutboxStatus.FAILED:
+        raise ServiceError("Only a message that failed can be retried.")
+    before = {"status": message.status, "attempts": message.attempts}
+    retry_failed(message)
+    record(actor, "outbox.retried", message, before=before, after={"status": message.status})
+    db.session.commit()

@@ -1,0 +1,115 @@
+"""Staff accounts: sign-in with lockout, and the admin's writes on staff users."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import select
+
+from backoffice.clock import utcnow
+from backoffice.extensions import db
+from backoffice.models import StaffRole, StaffUser
+from backoffice.models.accounts import new_session_epoch
+from backoffice.security import Actor, hash_password, password_needs_rehash, verify_password
+from backoffice.services import ServiceError
+from backoffice.services.audit import changes, record
+
+GENERIC_LOGIN_ERROR = "Invalid e-mail or password."
+
+
+def normalise_email(raw: str, field: str = "email") -> str:
+    try:
+        # no deliverability check: it would need DNS, and a typo is caught by the confirmation mail anyway
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise ServiceError(f"Enter a valid e-mail address ({error}).", field) from None
+
+
+def authenticate(email: str, password: str, actor: Actor) -> StaffUser:
+    """The staff user for these credentials, or ServiceError with one generic message whatever went wrong."""
+    try:
+        address = normalise_email(email)
+    except ServiceError:
+        address = None
+    staff = db.session.scalar(select(StaffUser).where(StaffUser.email == address)) if address else None
+    password_ok = verify_password(staff.password_hash if staff else None, password)
+    if staff is None or not password_ok or not staff.is_active:
+        _record_failed_login(staff, address, actor)
+        db.session.commit()
+        raise ServiceError(GENERIC_LOGIN_ERROR)
+    staff.failed_logins = 0
+    staff.last_login_at = utcnow()
+    if password_needs_rehash(staff.password_hash):
+        staff.password_hash = hash_password(password)
+    record(actor, "staff.login", staff, label=staff.email)
+    db.session.commit()
+    return staff
+
+
+def _record_failed_login(staff: StaffUser | None, address: str | None, actor: Actor) -> None:
+    record(actor, "staff.login_failed", staff, object_type="staff_users", after={"email": address})
+    if staff is None or not staff.is_active:
+        return
+    staff.failed_logins += 1
+    if staff.failed_logins >= current_app.config["STAFF_LOCKOUT_FAILURES"]:
+        staff.is_active = False
+        staff.session_epoch = new_session_epoch()
+        record(actor, "staff.locked_out", staff, after={"failed_logins": staff.failed_logins})
+
+
+def record_logout(staff: StaffUser, actor: Actor) -> None:
+    record(actor, "staff.logout", staff)
+    db.session.commit()
+
+
+def validate_new_password(password: str) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise ServiceError(f"Use at least {minimum} characters.", "password")
+
+
+def create_staff(email: str, name: str, role: str, password: str, actor: Actor) -> StaffUser:
+    address = normalise_email(email)
+    if role not in set(StaffRole):
+        raise ServiceError(f"Role must be one of: {', '.join(StaffRole)}.", "role")
+    if not name.strip():
+        raise ServiceError("Enter the person's name.", "name")
+    validate_new_password(password)
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.email == address)):
+        raise ServiceError("A staff user with this e-mail already exists.", "email")
+    staff = StaffUser(email=address, name=name.strip(), role=role, password_hash=hash_password(password))
+    db.session.add(staff)
+    db.session.flush()
+    record(actor, "staff.created", staff, after={"email": address, "name": staff.name, "role": role})
+    db.session.commit()
+    return staff
+
+
+def update_staff(staff: StaffUser, values: dict, actor: Actor) -> StaffUser:
+    """Change name, role or active state; a deactivated or re-roled account loses its sessions."""
+    if "role" in values and values["role"] not in set(StaffRole):
+        raise ServiceError(f"Role must be one of: {', '.join(StaffRole)}.", "role")
+    if actor.kind == "staff" and actor.id == staff.id and (
+        values.get("role", staff.role) != staff.role or values.get("is_active", True) is False
+    ):
+        raise ServiceError("You cannot change your own role or deactivate yourself.")
+    before, after = changes(staff, ["name", "role", "is_active"], values)
+    if not after:
+        return staff
+    for name, value in after.items():
+        setattr(staff, name, value)
+    if "role" in after or after.get("is_active") is False:
+        staff.session_epoch = new_session_epoch()
+    if after.get("is_active") is True:
+        staff.failed_logins = 0
+    record(actor, "staff.updated", staff, before=before, after=after)
+    db.session.commit()
+    return staff
+
+
+def set_staff_password(staff: StaffUser, password: str, actor: Actor) -> None:
+    validate_new_password(password)
+    staff.password_hash = hash_password(password)
+    staff.session_epoch = new_session_epoch()
+    record(actor, "staff.password_set", staff)
+    db.session.commit()

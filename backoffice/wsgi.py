@@ -1,0 +1,11 @@
+"""The WSGI entry point for gunicorn: `gunicorn backoffice.wsgi:app`."""
+
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from backoffice import create_app
+
+app = create_app()
+if app.config["PROXY_HOPS"]:
+    # Behind N trusted reverse proxies the client address arrives in X-Forwarded-For; never trust it otherwise.
+    hops = app.config["PROXY_HOPS"]
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -1,0 +1,152 @@
+"""Configuration: embedded defaults for development, every setting overridable by a BACKOFFICE_* variable.
+
+`load_config()` is the one place that reads the environment. Tests pass a dict to `create_app` instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("BACKOFFICE_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+MB = 1024 * 1024
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"BACKOFFICE_{name}", default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return default if value is None else int(value)
+
+
+def _development_secret_key() -> str:
+    """A random key generated once and kept under instance/, so sessions survive a restart."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Defaults shared by every environment. Each attribute is documented in the README's settings table."""
+
+    ENV_NAME = "development"
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'backoffice.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SECRET_KEY: str | None = None
+
+    # Outgoing mail. With no SMTP host the worker prints each message to the log instead.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 25
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = False
+    SMTP_TIMEOUT_SECONDS = 10
+    MAIL_FROM = "Support <support@example.com>"
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_RETRY_BASE_SECONDS = 30  # backoff: base * 2**(attempt-1), capped below
+    MAIL_RETRY_MAX_SECONDS = 6 * 3600
+    MAIL_CLAIM_SECONDS = 300  # a claimed message whose worker died is retried after this
+
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    STORAGE_DIR = str(INSTANCE_DIR / "storage")
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "fixed-window"
+    RATELIMIT_HEADERS_ENABLED = True
+    STAFF_LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    STAFF_LOCKOUT_FAILURES = 10  # consecutive failures that lock a staff account
+    CAPTCHA_ENABLED = True
+
+    # Limits used by later features; every limit lives here.
+    MAX_CONTENT_LENGTH = 40 * MB  # whole request body; per-feature limits are smaller
+    ATTACHMENT_MAX_BYTES = 2 * MB
+    ATTACHMENTS_TOTAL_MAX_BYTES = 10 * MB
+    SAMPLE_MAX_BYTES = 32 * MB
+    ACTIVATION_TOKEN_HOURS = 5 * 24
+    PASSWORD_RESET_TOKEN_HOURS = 1
+    EMAIL_CHANGE_TOKEN_HOURS = 24
+    PASSWORD_MIN_LENGTH = 10
+
+    # Console lists: exact counts up to this many rows, an estimate (or "more than") beyond it.
+    EXACT_COUNT_LIMIT = 10_000
+    CONSOLE_PAGE_SIZE = 50
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; forms left open overnight still post
+    FLASK_ADMIN_SWATCH = "default"
+
+    SERVE_HOST = "127.0.0.1"
+    SERVE_PORT = 5000
+    SERVE_WORKERS = 2
+    PROXY_HOPS = 0  # reverse proxies in front of gunicorn whose X-Forwarded-For is trusted
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+def load_config() -> dict:
+    """The settings for this process: the class defaults with BACKOFFICE_* overrides applied."""
+    production = _env("ENV", "development") == "production"
+    base = ProductionConfig if production else Config
+    config = {key: getattr(base, key) for key in dir(base) if key.isupper()}
+
+    url = _env("DATABASE_URL")
+    if url:
+        config["SQLALCHEMY_DATABASE_URI"] = url
+    secret = _env("SECRET_KEY")
+    if secret:
+        config["SECRET_KEY"] = secret
+    elif production:
+        raise RuntimeError("BACKOFFICE_SECRET_KEY must be set when BACKOFFICE_ENV=production")
+    else:
+        config["SECRET_KEY"] = _development_secret_key()
+
+    for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "PUBLIC_URL", "STORAGE_DIR"):
+        value = _env(name)
+        if value is not None:
+            config[name] = value
+    rate_uri = _env("RATELIMIT_STORAGE_URI")
+    if rate_uri:
+        config["RATELIMIT_STORAGE_URI"] = rate_uri
+    for name in (
+        "SMTP_PORT",
+        "MAIL_MAX_ATTEMPTS",
+        "MAIL_RETRY_BASE_SECONDS",
+        "ATTACHMENT_MAX_BYTES",
+        "ATTACHMENTS_TOTAL_MAX_BYTES",
+        "SAMPLE_MAX_BYTES",
+        "MAX_CONTENT_LENGTH",
+        "ACTIVATION_TOKEN_HOURS",
+        "PASSWORD_RESET_TOKEN_HOURS",
+        "STAFF_LOCKOUT_FAILURES",
+        "SERVE_PORT",
+        "SERVE_WORKERS",
+        "PROXY_HOPS",
+    ):
+        config[name] = _env_int(name, config[name])
+    config["SMTP_STARTTLS"] = _env_bool("SMTP_STARTTLS", config["SMTP_STARTTLS"])
+    config["CAPTCHA_ENABLED"] = _env_bool("CAPTCHA_ENABLED", config["CAPTCHA_ENABLED"])
+    return config

@@ -1,0 +1,167 @@
+"""Fixtures: an app over a freshly migrated database per test, on SQLite always and on PostgreSQL when
+BACKOFFICE_TEST_DATABASE_URL is set; a test client; factories; a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from backoffice import create_app
+from backoffice.clock import set_now
+from backoffice.extensions import db
+from tests.factories import Factories
+from tests.smtp import SmtpSink
+
+PG_URL = os.environ.get("BACKOFFICE_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def migrate(url: str, revision: str = "heads") -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(url, storage_dir="/nonexistent"))
+    with app.app_context():
+        upgrade(revision=revision)
+        db.engine.dispose()
+
+
+def base_config(url: str, storage_dir: str) -> dict:
+    return {
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "STORAGE_DIR": storage_dir,
+        "PUBLIC_URL": "http://portal.example.com",
+        "CAPTCHA_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,  # tests/test_csrf.py proves the protection with it on
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "MAIL_RETRY_BASE_SECONDS": 1,
+        "TESTING": True,
+    }
+
+
+class Database:
+    """A migrated database for one backend, reset to empty before each test."""
+
+    def __init__(self, backend: str, workdir: Path):
+        self.backend = backend
+        if backend == "sqlite":
+            self.template = workdir / "template.db"
+            migrate(f"sqlite:///{self.template}")
+            self.workdir = workdir
+        else:
+            # one database per xdist worker (and per BACKOFFICE_TEST_DB_SUFFIX, for parallel runs by hand)
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "main") + os.environ.get("BACKOFFICE_TEST_DB_SUFFIX", "")
+            admin_url = make_url(PG_URL)
+            name = f"{admin_url.database}_{worker}"
+            self.url = admin_url.set(database=name).render_as_string(hide_password=False)
+            admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            migrate(self.url)
+            self.engine = create_engine(self.url)
+            with self.engine.connect() as connection:
+                self.tables = [
+                    row[0] for row in connection.execute(text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                        "AND tablename <> 'alembic_version'"))
+                ]
+
+    def fresh_url(self) -> str:
+        if self.backend == "sqlite":
+            path = self.workdir / f"test-{uuid.uuid4().hex}.db"
+            shutil.copyfile(self.template, path)
+            return f"sqlite:///{path}"
+        with self.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {', '.join(self.tables)} RESTART IDENTITY CASCADE"))
+        return self.url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(request, tmp_path_factory) -> Database:
+    return Database(request.param, tmp_path_factory.mktemp(f"db-{request.param}"))
+
+
+@pytest.fixture
+def app_config(database, tmp_path) -> dict:
+    """Override entries in a test before `app` is built: `app_config["X"] = ...`."""
+    return base_config(database.fresh_url(), storage_dir=str(tmp_path / "storage"))
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    set_now(None)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app) -> Factories:
+    return Factories()
+
+
+@pytest.fixture
+def backend(database) -> str:
+    return database.backend
+
+
+@pytest.fixture
+def postgres_only(database):
+    if database.backend != "postgresql":
+        pytest.skip("needs PostgreSQL: set BACKOFFICE_TEST_DATABASE_URL")
+
+
+@pytest.fixture
+def smtp(app_config):
+    """A real SMTP server on loopback; the app under test is pointed at it."""
+    sink = SmtpSink()
+    sink.start()
+    app_config.update({"SMTP_HOST": sink.host, "SMTP_PORT": sink.port})
+    yield sink
+    sink.stop()
+
+
+class ConsoleSession:
+    """Signs a staff user in and out of the console through the real login form."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str):
+        return self.client.post("/console/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self.client.post("/console/logout")
+
+
+@pytest.fixture
+def console(client) -> ConsoleSession:
+    return ConsoleSession(client)
+
+
+def form_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
