@@ -24,7 +24,7 @@ system-packages:
 	fi
 
 migrate: $(STAMP)
-	$(BIN)/backoffice db upgrade
+	$(BIN)/backoffice db upgrade heads
 
 seed: migrate
 	$(BIN)/backoffice seed-demo

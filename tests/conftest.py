@@ -160,6 +160,23 @@ def console(client) -> ConsoleSession:
     return ConsoleSession(client)
 
 
+@pytest.fixture
+def sign_in_customer(app):
+    """Put a customer's login into a test client's session (for tests of pages behind the portal login;
+    the portal's own sign-in flow has its tests in tests/portal)."""
+    from backoffice.security import CustomerIdentity
+
+    def sign_in(client, customer):
+        with app.test_request_context():
+            session_id = CustomerIdentity(customer).get_id()
+        with client.session_transaction() as session:
+            session["_user_id"] = session_id
+            session["_fresh"] = True
+        return client
+
+    return sign_in
+
+
 def form_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
         r'value="([^"]+)"[^>]*name="csrf_token"', html)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from backoffice.security import CustomerIdentity
 from tests.factories import PASSWORD
 
 # view URL -> roles that may read it
@@ -27,14 +26,8 @@ def test_anonymous_is_sent_to_the_console_login(client, url):
 
 
 @pytest.mark.parametrize("url", READ_MATRIX)
-def test_a_customer_session_never_opens_the_console(app, make, url):
-    customer = make.customer()
-    with app.test_request_context():
-        session_id = CustomerIdentity(customer).get_id()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
+def test_a_customer_session_never_opens_the_console(app, make, sign_in_customer, url):
+    client = sign_in_customer(app.test_client(), make.customer())
     response = client.get(url)
     assert response.status_code == 302
     assert "/console/login" in response.location
