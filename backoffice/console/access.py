@@ -6,11 +6,13 @@ staff login) are sent to the console login; staff without a read role get 403.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import wraps
 
 from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 
 from backoffice.models import StaffRole
 from backoffice.security import current_staff
@@ -22,6 +24,15 @@ ALL_STAFF = (StaffRole.ADMIN, StaffRole.SUPPORT, StaffRole.ANALYST)
 def staff_role() -> str | None:
     staff = current_staff()
     return staff.role if staff else None
+
+
+def _utc_minutes(view, value: datetime, name: str) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+# Timestamps are stored in UTC; staff in several time zones read them as such, to the minute.
+CONSOLE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _utc_minutes}
+CONSOLE_DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _utc_minutes}
 
 
 class RoleGuard:
@@ -64,6 +75,8 @@ class StaffModelView(RoleGuard, ModelView):
     simple_list_pager = True  # no COUNT(*) per page view; the header shows a bounded count instead
     page_size = 50
     can_set_page_size = False
+    column_type_formatters = CONSOLE_FORMATTERS
+    column_type_formatters_detail = CONSOLE_DETAIL_FORMATTERS
 
     @property
     def can_create(self) -> bool:
