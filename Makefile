@@ -31,8 +31,8 @@ seed: migrate
 
 run: install seed
 	@echo
-	@echo "  Portal:   http://127.0.0.1:5000/"
-	@echo "  Console:  http://127.0.0.1:5000/console/"
+	@echo "  Portal:   http://127.0.0.1:$${BACKOFFICE_SERVE_PORT:-5000}/"
+	@echo "  Console:  http://127.0.0.1:$${BACKOFFICE_SERVE_PORT:-5000}/console/"
 	@echo "  Demo logins (above): staff sign in at the console, customers on the portal."
 	@echo "  Mail is printed to this log (no SMTP host is set). Ctrl-C stops everything."
 	@echo

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import sys
 import time
@@ -15,6 +16,8 @@ from backoffice.security import Actor
 
 
 def main() -> None:
+    # The commands' own messages (mail printed by the worker in development, purge counts) go to stderr.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cli = FlaskGroup(create_app=_create_app, add_default_commands=True, help="Support back-office commands.")
     cli.main(prog_name="backoffice")
 
