@@ -10,6 +10,18 @@ from backoffice.models.accounts import (
 )
 from backoffice.models.audit import AuditEvent
 from backoffice.models.mail import OutboxMessage, OutboxStatus
+from backoffice.models.viruslab import (
+    ArchiveMember,
+    ArchiveState,
+    RequestType,
+    Sample,
+    Submission,
+    SubmissionState,
+    Verdict,
+    VerdictChange,
+    YaraMatch,
+    YaraRule,
+)
 
 __all__ = [
     "AuditEvent",
@@ -21,4 +33,14 @@ __all__ = [
     "StaffRole",
     "StaffUser",
     "TokenPurpose",
+    "ArchiveMember",
+    "ArchiveState",
+    "RequestType",
+    "Sample",
+    "Submission",
+    "SubmissionState",
+    "Verdict",
+    "VerdictChange",
+    "YaraMatch",
+    "YaraRule",
 ]
