@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
+from backoffice.mail import queue_mail
 from backoffice.models import StaffRole, StaffUser
 from backoffice.models.accounts import new_session_epoch
 from backoffice.security import Actor, hash_password, password_needs_rehash, verify_password
@@ -50,11 +51,29 @@ def _record_failed_login(staff: StaffUser | None, address: str | None, actor: Ac
     record(actor, "staff.login_failed", staff, object_type="staff_users", after={"email": address})
     if staff is None or not staff.is_active:
         return
-    staff.failed_logins += 1
-    if staff.failed_logins >= current_app.config["STAFF_LOCKOUT_FAILURES"]:
-        staff.is_active = False
-        staff.session_epoch = new_session_epoch()
-        record(actor, "staff.locked_out", staff, after={"failed_logins": staff.failed_logins})
+    # Counted by the database, not in Python: concurrent failures on several app servers all count,
+    # and exactly one of them locks the account (and mails the notice).
+    failures = db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == staff.id, StaffUser.is_active.is_(True))
+        .values(failed_logins=StaffUser.failed_logins + 1)
+        .returning(StaffUser.failed_logins),
+        execution_options={"synchronize_session": False},
+    ).scalar()
+    if failures is None or failures < current_app.config["STAFF_LOCKOUT_FAILURES"]:
+        db.session.refresh(staff)
+        return
+    locked = db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == staff.id, StaffUser.is_active.is_(True))
+        .values(is_active=False, session_epoch=new_session_epoch()),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    db.session.refresh(staff)
+    if locked:
+        record(actor, "staff.locked_out", staff, after={"failed_logins": failures})
+        queue_mail(staff.email, "Your console account has been locked", "staff_locked",
+                   name=staff.name, failures=failures, ip=actor.ip)
 
 
 def record_logout(staff: StaffUser, actor: Actor) -> None:
