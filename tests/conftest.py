@@ -99,11 +99,21 @@ def app_config(database, tmp_path) -> dict:
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
     set_now(None)
+
+
+def _fresh_request_globals() -> None:
+    """Test requests run inside the fixture's app context, so they would share `g`: the signed-in user cached
+    by Flask-Login, the CSRF token, the CSP nonce. In production each request has a fresh `g`; so here too."""
+    from flask import g
+
+    for name in list(g):
+        g.pop(name)
 
 
 @pytest.fixture

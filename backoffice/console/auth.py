@@ -58,7 +58,9 @@ def logout():
 
 def _safe_next(target: str | None) -> str:
     """Only same-site console paths; anything else (an open redirect) goes to the dashboard."""
-    if target:
+    # Browsers read a backslash as a slash ("/\\evil.example" is another host) and a control character in a
+    # Location header is an injection; refuse both outright.
+    if target and not any(char == "\\" or ord(char) < 32 or ord(char) == 127 for char in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/console"):
             return target
