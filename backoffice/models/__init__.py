@@ -9,6 +9,14 @@ from backoffice.models.accounts import (
     TokenPurpose,
 )
 from backoffice.models.audit import AuditEvent
+from backoffice.models.licensing import (
+    ActivationCode,
+    BlacklistEntry,
+    BlacklistReason,
+    CodeRegistration,
+    CodeState,
+    Product,
+)
 from backoffice.models.mail import OutboxMessage, OutboxStatus
 from backoffice.models.viruslab import (
     ArchiveMember,
@@ -24,6 +32,12 @@ from backoffice.models.viruslab import (
 )
 
 __all__ = [
+    "ActivationCode",
+    "BlacklistEntry",
+    "BlacklistReason",
+    "CodeRegistration",
+    "CodeState",
+    "Product",
     "AuditEvent",
     "Customer",
     "CustomerStatus",
