@@ -49,7 +49,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint and not request.endpoint.endswith("static"):
+        if not (request.endpoint or "").endswith("static"):  # error pages (no endpoint) are not cached either
             headers.setdefault("Cache-Control", "no-store")
         return response
 
