@@ -77,6 +77,14 @@ class Config:
     ATTACHMENT_MAX_BYTES = 2 * MB
     ATTACHMENTS_TOTAL_MAX_BYTES = 10 * MB
     SAMPLE_MAX_BYTES = 32 * MB
+    # Virus Lab: the agreed zip password, archive limits (past any of them an archive is kept whole and flagged)
+    SAMPLE_ZIP_PASSWORD = "infected"
+    ARCHIVE_MAX_MEMBERS = 200
+    ARCHIVE_MAX_TOTAL_BYTES = 256 * MB  # unpacked bytes over the whole archive tree
+    ARCHIVE_MAX_RATIO = 100  # unpacked / packed size of one member
+    ARCHIVE_MAX_DEPTH = 3  # archives inside archives
+    YARA_RULES_DIR = str(PROJECT_ROOT / "seeds" / "yara")
+    YARA_TIMEOUT_SECONDS = 30
     ACTIVATION_TOKEN_HOURS = 5 * 24
     PASSWORD_RESET_TOKEN_HOURS = 1
     EMAIL_CHANGE_TOKEN_HOURS = 24
@@ -124,7 +132,8 @@ def load_config() -> dict:
     else:
         config["SECRET_KEY"] = _development_secret_key()
 
-    for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "PUBLIC_URL", "STORAGE_DIR"):
+    for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "PUBLIC_URL", "STORAGE_DIR",
+                 "SAMPLE_ZIP_PASSWORD", "YARA_RULES_DIR"):
         value = _env(name)
         if value is not None:
             config[name] = value
@@ -138,6 +147,10 @@ def load_config() -> dict:
         "ATTACHMENT_MAX_BYTES",
         "ATTACHMENTS_TOTAL_MAX_BYTES",
         "SAMPLE_MAX_BYTES",
+        "ARCHIVE_MAX_MEMBERS",
+        "ARCHIVE_MAX_TOTAL_BYTES",
+        "ARCHIVE_MAX_RATIO",
+        "ARCHIVE_MAX_DEPTH",
         "MAX_CONTENT_LENGTH",
         "ACTIVATION_TOKEN_HOURS",
         "PASSWORD_RESET_TOKEN_HOURS",
