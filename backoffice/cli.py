@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import logging
 import os
 import sys
@@ -31,6 +30,10 @@ def _create_app(*_args):
 def register_commands(app: Flask) -> None:
     for command in (serve, create_staff, seed_demo, seed_scale, mail_worker):
         app.cli.add_command(command)
+    from backoffice.cli_accounts import COMMANDS as account_commands
+
+    for command in account_commands:
+        app.cli.add_command(command)
 
 
 @click.command("serve")
@@ -56,12 +59,17 @@ def create_staff(email, name, role):
     """Create a staff user; the password is prompted for, never taken from the command line."""
     from backoffice.services import ServiceError
     from backoffice.services.staff import create_staff as create
+    from backoffice.services.staff import staff_email_taken
 
-    password = os.environ.get("BACKOFFICE_NEW_STAFF_PASSWORD") if not sys.stdin.isatty() else None
-    if password is None:
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Repeat password: ") != password:
-            raise click.ClickException("The passwords differ.")
+    try:
+        if staff_email_taken(email):  # say so before anyone types a password
+            raise click.ClickException("A staff user with this e-mail already exists.")
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    # click reads a hidden answer from the terminal (getpass), or from stdin when it is piped
+    password = click.prompt("Password", hide_input=True)
+    if click.prompt("Repeat password", hide_input=True) != password:
+        raise click.ClickException("The passwords differ.")
     try:
         staff = create(email, name or email.split("@")[0], role, password, Actor.system("cli"))
     except ServiceError as error:

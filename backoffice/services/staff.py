@@ -5,6 +5,7 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
@@ -87,6 +88,11 @@ def validate_new_password(password: str) -> None:
         raise ServiceError(f"Use at least {minimum} characters.", "password")
 
 
+def staff_email_taken(email: str) -> bool:
+    address = normalise_email(email)
+    return db.session.scalar(select(StaffUser.id).where(StaffUser.email == address)) is not None
+
+
 def create_staff(email: str, name: str, role: str, password: str, actor: Actor) -> StaffUser:
     address = normalise_email(email)
     if role not in set(StaffRole):
@@ -98,7 +104,11 @@ def create_staff(email: str, name: str, role: str, password: str, actor: Actor) 
         raise ServiceError("A staff user with this e-mail already exists.", "email")
     staff = StaffUser(email=address, name=name.strip(), role=role, password_hash=hash_password(password))
     db.session.add(staff)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # created by someone else since the check above
+        db.session.rollback()
+        raise ServiceError("A staff user with this e-mail already exists.", "email") from None
     record(actor, "staff.created", staff, after={"email": address, "name": staff.name, "role": role})
     db.session.commit()
     return staff

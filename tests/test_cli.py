@@ -1,0 +1,104 @@
+"""The `backoffice` commands, run through Click's test runner against the real database."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from backoffice.extensions import db
+from backoffice.mail import queue_mail
+from backoffice.models import AuditEvent, Customer, OutboxMessage, OutboxStatus, StaffUser
+from backoffice.security import verify_password
+from backoffice.seeding import DEMO_CUSTOMERS, DEMO_STAFF
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_seed_demo_is_idempotent(runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    counts = (_count(StaffUser), _count(Customer))
+    assert counts[0] >= len(DEMO_STAFF) and counts[1] >= len(DEMO_CUSTOMERS)
+    for email, _name, role, password in DEMO_STAFF:
+        assert f"{email}" in first.output and password in first.output
+        staff = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
+        assert staff.role == role and verify_password(staff.password_hash, password)
+
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0, second.output
+    db.session.expire_all()
+    assert (_count(StaffUser), _count(Customer)) == counts
+    assert second.output == first.output
+
+
+def test_create_staff_prompts_for_the_password_twice(runner):
+    result = runner.invoke(args=["create-staff", "--email", "New.Admin@Example.com", "--role", "admin"],
+                           input="a long enough password\na long enough password\n")
+    assert result.exit_code == 0, result.output
+    assert "Password:" in result.output and "Repeat password:" in result.output
+    assert "a long enough password" not in result.output  # hidden input
+    staff = db.session.scalar(select(StaffUser).where(StaffUser.email == "new.admin@example.com"))
+    assert (staff.role, staff.name) == ("admin", "New.Admin")
+    assert verify_password(staff.password_hash, "a long enough password")
+    assert f"Created admin new.admin@example.com (id {staff.id})." in result.output
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "staff.created"))
+    assert (event.actor_type, event.actor_label) == ("system", "cli")
+
+
+def test_create_staff_refuses_mismatched_passwords(runner):
+    result = runner.invoke(args=["create-staff", "--email", "a@example.com", "--role", "support"],
+                           input="a long enough password\na different password!\n")
+    assert result.exit_code == 1
+    assert "The passwords differ." in result.output
+    assert _count(StaffUser) == 0
+
+
+def test_create_staff_refuses_a_short_password(runner, app):
+    result = runner.invoke(args=["create-staff", "--email", "a@example.com", "--role", "support"],
+                           input="short\nshort\n")
+    assert result.exit_code == 1
+    assert f"Use at least {app.config['PASSWORD_MIN_LENGTH']} characters." in result.output
+    assert _count(StaffUser) == 0
+
+
+def test_create_staff_refuses_a_duplicate_email_before_asking_for_a_password(runner, make):
+    make.staff("support", email="taken@example.com")
+    result = runner.invoke(args=["create-staff", "--email", "TAKEN@example.com", "--role", "admin"], input="")
+    assert result.exit_code == 1
+    assert "A staff user with this e-mail already exists." in result.output
+    assert "Password:" not in result.output
+    assert _count(StaffUser) == 1
+
+
+def test_create_staff_refuses_an_invalid_email(runner):
+    result = runner.invoke(args=["create-staff", "--email", "not-an-address", "--role", "admin"], input="")
+    assert result.exit_code == 1
+    assert "Enter a valid e-mail address" in result.output
+    assert _count(StaffUser) == 0
+
+
+def test_seed_scale_adds_the_requested_rows(runner, make):
+    make.customer()
+    result = runner.invoke(args=["seed-scale", "--customers", "1200", "--batch", "500"])
+    assert result.exit_code == 0, result.output
+    assert _count(Customer) == 1201
+    assert db.session.scalar(select(func.count(func.distinct(Customer.email)))) == 1201
+    assert db.session.scalar(select(func.count()).where(Customer.email.like("%@scale.example.com"))) == 1200
+
+
+def test_mail_worker_once_delivers_due_mail(smtp, runner, app):
+    for number in range(3):
+        queue_mail(f"reader{number}@example.com", f"Notice {number}", "staff_locked", name="R", failures=1)
+    db.session.commit()
+
+    result = runner.invoke(args=["mail-worker", "--once"])
+
+    assert result.exit_code == 0, result.output
+    assert "sent 3, retrying 0, failed 0" in result.output
+    assert sorted(m["To"] for m in smtp.messages) == [f"reader{n}@example.com" for n in range(3)]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)) == 3
+    again = runner.invoke(args=["mail-worker", "--once"])
+    assert again.exit_code == 0 and again.output == ""
+    assert len(smtp.messages) == 3
