@@ -89,6 +89,15 @@ class Config:
     PASSWORD_RESET_TOKEN_HOURS = 1
     EMAIL_CHANGE_TOKEN_HOURS = 24
     PASSWORD_MIN_LENGTH = 10
+    # Customer accounts on the portal
+    LEGACY_CLAIM_TOKEN_HOURS = 7 * 24
+    CUSTOMER_LOGIN_RATE_LIMIT = "10 per minute;100 per hour"  # per client address
+    CUSTOMER_LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute;30 per hour"  # per e-mail address typed
+    LOGIN_CAPTCHA_AFTER_FAILURES = 3  # failed sign-ins (per address typed or per client) before the captcha
+    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    ACCOUNT_MAIL_RATE_LIMIT = "5 per minute;30 per hour"  # registration, reset, claim: forms that send mail
+    CAPTCHA_LENGTH = 6
+    CAPTCHA_TTL_SECONDS = 10 * 60
 
     # Console lists: exact counts up to this many rows, an estimate (or "more than") beyond it.
     EXACT_COUNT_LIMIT = 10_000
@@ -137,6 +146,8 @@ def load_config() -> dict:
         value = _env(name)
         if value is not None:
             config[name] = value
+    for name in ("CUSTOMER_LOGIN_RATE_LIMIT", "CUSTOMER_LOGIN_ACCOUNT_RATE_LIMIT", "ACCOUNT_MAIL_RATE_LIMIT"):
+        config[name] = _env(name, config[name])
     rate_uri = _env("RATELIMIT_STORAGE_URI")
     if rate_uri:
         config["RATELIMIT_STORAGE_URI"] = rate_uri
@@ -154,6 +165,8 @@ def load_config() -> dict:
         "MAX_CONTENT_LENGTH",
         "ACTIVATION_TOKEN_HOURS",
         "PASSWORD_RESET_TOKEN_HOURS",
+        "LEGACY_CLAIM_TOKEN_HOURS",
+        "LOGIN_CAPTCHA_AFTER_FAILURES",
         "STAFF_LOCKOUT_FAILURES",
         "SERVE_PORT",
         "SERVE_WORKERS",

@@ -34,6 +34,10 @@ def register_commands(app: Flask) -> None:
 
     for command in account_commands:
         app.cli.add_command(command)
+    from backoffice.cli_accounts import COMMANDS as account_commands
+
+    for command in account_commands:
+        app.cli.add_command(command)
 
 
 @click.command("serve")

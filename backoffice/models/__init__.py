@@ -9,6 +9,9 @@ from backoffice.models.accounts import (
     TokenPurpose,
 )
 from backoffice.models.audit import AuditEvent
+from backoffice.models.captcha import CaptchaChallenge
+from backoffice.models.courses import Course, Enrollment
+from backoffice.models.legacy import LegacyCode
 from backoffice.models.licensing import (
     ActivationCode,
     BlacklistEntry,
@@ -39,6 +42,10 @@ __all__ = [
     "CodeState",
     "Product",
     "AuditEvent",
+    "CaptchaChallenge",
+    "Course",
+    "Enrollment",
+    "LegacyCode",
     "Customer",
     "CustomerStatus",
     "OneTimeToken",

@@ -71,6 +71,7 @@ class Customer(db.Model):
     pending_email: Mapped[str | None] = mapped_column(String(254))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

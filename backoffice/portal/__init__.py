@@ -4,4 +4,13 @@ from flask import Blueprint
 
 portal = Blueprint("portal", __name__)
 
-from backoffice.portal import home  # noqa: E402,F401  routes register on import
+from backoffice.portal import (  # noqa: E402,F401  routes register on import
+    account,
+    auth,
+    captcha,
+    claim,
+    home,
+    passwords,
+    profile,
+    registration,
+)

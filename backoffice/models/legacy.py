@@ -1,0 +1,24 @@
+"""What the Personal Cabinet import (FAQ §02) brings besides the account: the activation codes it listed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backoffice.clock import utcnow
+from backoffice.extensions import db
+from backoffice.models.types import UTCDateTime
+
+
+class LegacyCode(db.Model):
+    """An activation code registered in the old Personal Cabinet, kept as imported (20 chars, no dashes)."""
+
+    __tablename__ = "legacy_codes"
+    __table_args__ = (UniqueConstraint("customer_id", "code", name="uq_legacy_codes_customer_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20), index=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,58 @@
+"""Claiming an imported Personal Cabinet account (FAQ §02): a mailed link that sets a new password."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from backoffice.clock import utcnow
+from backoffice.extensions import db
+from backoffice.mail import queue_mail
+from backoffice.models import Customer, CustomerStatus, TokenPurpose
+from backoffice.security import Actor, hash_password, new_token
+from backoffice.services import ServiceError, tokens
+from backoffice.services.audit import record
+from backoffice.services.emails import normalise_email
+from backoffice.services.passwords import check_new_password
+
+
+def request_claim(email: str, actor: Actor) -> None:
+    """Mail a claim link to an imported account; any other address gets the same answer and no mail."""
+    try:
+        address = normalise_email(email)
+    except ServiceError:
+        return
+    customer = db.session.scalar(select(Customer).where(Customer.email == address))
+    hours = current_app.config["LEGACY_CLAIM_TOKEN_HOURS"]
+    if customer is None or customer.status != CustomerStatus.LEGACY:
+        raw, _digest = new_token()  # the same work as the real path, thrown away
+        render_template("email/legacy_claim.txt", subject="", customer=Customer(email=address), token=raw,
+                        hours=hours, public_url=current_app.config["PUBLIC_URL"])
+        record(actor, "customer.claim_requested", None, object_type="customers",
+               after={"email": address, "known": False})
+        db.session.commit()
+        return
+    raw = tokens.issue(customer, TokenPurpose.LEGACY_CLAIM)
+    record(actor, "customer.claim_requested", customer)
+    queue_mail(customer.email, "Claim your account", "legacy_claim", customer=customer, token=raw, hours=hours)
+    db.session.commit()
+
+
+def legacy_customer_for(raw_token: str) -> Customer:
+    token = tokens.find_valid(raw_token, TokenPurpose.LEGACY_CLAIM)
+    customer = db.session.get(Customer, token.customer_id)
+    if customer is None or customer.status != CustomerStatus.LEGACY:
+        raise ServiceError(tokens.INVALID_LINK)
+    return customer
+
+
+def complete_claim(raw_token: str, password: str, actor: Actor) -> Customer:
+    customer = legacy_customer_for(raw_token)
+    check_new_password(password, customer.email)
+    tokens.spend(raw_token, TokenPurpose.LEGACY_CLAIM)
+    customer.password_hash = hash_password(password)
+    customer.status = CustomerStatus.ACTIVE
+    customer.activated_at = utcnow()
+    record(actor, "customer.claimed", customer, label=customer.email)
+    db.session.commit()
+    return customer

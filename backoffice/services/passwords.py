@@ -1,0 +1,100 @@
+"""Customer password rules (length, not a common password, not the e-mail's name) and password changes.
+
+No composition rules: length and a deny-list of passwords people really use do more, and annoy less.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from backoffice.extensions import db
+from backoffice.mail import queue_mail
+from backoffice.models import Customer, CustomerStatus, TokenPurpose
+from backoffice.models.accounts import new_session_epoch
+from backoffice.security import Actor, hash_password, new_token, verify_password
+from backoffice.services import ServiceError, tokens
+from backoffice.services.audit import record
+from backoffice.services.emails import local_part, normalise_email
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The bundled list (backoffice/data/common-passwords.txt, made by tools/make_common_passwords.py)."""
+    text = files("backoffice").joinpath("data/common-passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+def check_new_password(password: str, email: str, field: str = "password") -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise ServiceError(f"Use at least {minimum} characters.", field)
+    lowered = password.lower()
+    if lowered in common_passwords():
+        raise ServiceError("This password is one of the most common ones; choose one that is yours alone.", field)
+    name = local_part(email).lower()
+    if len(name) >= 3 and name in lowered:
+        raise ServiceError("The password must not contain the name part of your e-mail address.", field)
+
+
+def change_password(customer: Customer, current: str, new: str, actor: Actor) -> Customer:
+    """FAQ §08: the current password proves who asks; every other session is signed out; a notice is mailed."""
+    if not verify_password(customer.password_hash, current):
+        raise ServiceError("This is not your current password.", "current_password")
+    check_new_password(new, customer.email)
+    _set_password(customer, new)
+    record(actor, "customer.password_changed", customer)
+    queue_mail(customer.email, "Your password was changed", "password_changed", customer=customer)
+    db.session.commit()
+    return customer
+
+
+def request_reset(email: str, actor: Actor) -> None:
+    """FAQ §05: mail a single-use reset link. Unknown addresses get the same answer and nothing is sent."""
+    try:
+        address = normalise_email(email)
+    except ServiceError:
+        return
+    customer = db.session.scalar(select(Customer).where(Customer.email == address))
+    if customer is None or customer.status not in (CustomerStatus.ACTIVE, CustomerStatus.PENDING):
+        _same_work_as_a_real_reset(address)
+        record(actor, "customer.password_reset_requested", None, object_type="customers",
+               after={"email": address, "known": False})
+        db.session.commit()
+        return
+    raw = tokens.issue(customer, TokenPurpose.PASSWORD_RESET)
+    record(actor, "customer.password_reset_requested", customer)
+    queue_mail(customer.email, "Reset your password", "password_reset", customer=customer, token=raw,
+               hours=current_app.config["PASSWORD_RESET_TOKEN_HOURS"])
+    db.session.commit()
+
+
+def reset_password(raw_token: str, new: str, actor: Actor) -> Customer:
+    """Set a new password from a reset link: the link is spent, every session is signed out, a notice goes out."""
+    token = tokens.find_valid(raw_token, TokenPurpose.PASSWORD_RESET)
+    customer = db.session.get(Customer, token.customer_id)
+    check_new_password(new, customer.email)
+    tokens.spend(raw_token, TokenPurpose.PASSWORD_RESET)
+    _set_password(customer, new)
+    customer.failed_logins = 0
+    record(actor, "customer.password_reset", customer)
+    queue_mail(customer.email, "Your password was reset", "password_changed", customer=customer, reset=True)
+    db.session.commit()
+    return customer
+
+
+def _same_work_as_a_real_reset(address: str) -> None:
+    """Generate a token and render the mail that a known address would get, and throw both away, so the
+    answer for an unknown address takes as long as for a known one (less one INSERT)."""
+    raw, _digest = new_token()
+    render_template("email/password_reset.txt", subject="", customer=Customer(email=address), token=raw,
+                    hours=current_app.config["PASSWORD_RESET_TOKEN_HOURS"],
+                    public_url=current_app.config["PUBLIC_URL"])
+
+
+def _set_password(customer: Customer, new: str) -> None:
+    customer.password_hash = hash_password(new)
+    customer.session_epoch = new_session_epoch()  # signs out every session, remember-me cookies included

@@ -1,0 +1,129 @@
+"""Registration and activation (FAQ §04), and the purge of accounts never activated.
+
+The answer to a registration never says whether the address was known. What differs is only the mail that
+goes to that address: an activation link for a new (or still pending) account, a "someone tried to register
+with your address" notice for an existing one, a claim link for a Personal Cabinet account. The password is
+hashed on every path, so each takes the same time.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from backoffice.clock import utcnow
+from backoffice.extensions import db
+from backoffice.mail import queue_mail
+from backoffice.models import Customer, CustomerStatus, TokenPurpose
+from backoffice.security import Actor, hash_password, verify_password
+from backoffice.services import ServiceError, tokens
+from backoffice.services.audit import record
+from backoffice.services.emails import normalise_email
+from backoffice.services.passwords import check_new_password
+from backoffice.services.profile import clean_profile
+
+log = logging.getLogger("backoffice.registration")
+
+
+def register(email: str, password: str, terms_accepted: bool, actor: Actor) -> None:
+    """Create a pending account and mail its activation link; see the module docstring for known addresses."""
+    address = normalise_email(email)
+    check_new_password(password, address)
+    if not terms_accepted:
+        raise ServiceError("Accept the terms of use to create an account.", "terms")
+    password_hash = hash_password(password)  # on every path: known and unknown addresses cost the same
+    existing = db.session.scalar(select(Customer).where(Customer.email == address))
+    if existing is None:
+        now = utcnow()
+        customer = Customer(email=address, password_hash=password_hash, status=CustomerStatus.PENDING,
+                            created_at=now, terms_accepted_at=now)
+        db.session.add(customer)
+        try:
+            db.session.flush()
+        except IntegrityError:  # registered a moment ago by a parallel request: treat it as known
+            db.session.rollback()
+            existing = db.session.scalar(select(Customer).where(Customer.email == address))
+        else:
+            record(actor, "customer.registered", customer, label=address)
+            _mail_activation(customer)
+            db.session.commit()
+            return
+    _answer_known_address(existing, actor)
+    db.session.commit()
+
+
+def _answer_known_address(customer: Customer, actor: Actor) -> None:
+    record(actor, "customer.registration_repeated", customer, label=actor.label or customer.email,
+           after={"status": customer.status})
+    if customer.status == CustomerStatus.PENDING:
+        _mail_activation(customer, again=True)
+    elif customer.status == CustomerStatus.LEGACY:
+        raw = tokens.issue(customer, TokenPurpose.LEGACY_CLAIM)
+        queue_mail(customer.email, "Claim your account", "legacy_claim", customer=customer, token=raw,
+                   hours=current_app.config["LEGACY_CLAIM_TOKEN_HOURS"])
+    else:
+        queue_mail(customer.email, "Someone tried to register with your address", "registration_attempt",
+                   customer=customer)
+
+
+def _mail_activation(customer: Customer, again: bool = False) -> None:
+    raw = tokens.issue(customer, TokenPurpose.ACTIVATION)
+    queue_mail(customer.email, "Activate your account", "activation", customer=customer, token=raw, again=again,
+               days=current_app.config["ACTIVATION_TOKEN_HOURS"] // 24)
+
+
+def resend_activation(customer: Customer, actor: Actor) -> None:
+    """A staff action: a new activation link for a pending account (the old one stops working)."""
+    if customer.status != CustomerStatus.PENDING:
+        raise ServiceError("Only a pending account can be sent an activation link.")
+    _mail_activation(customer, again=True)
+    record(actor, "customer.activation_resent", customer)
+    db.session.commit()
+
+
+def pending_customer_for(raw_token: str) -> Customer:
+    """The pending account an activation link belongs to (the link is not spent)."""
+    token = tokens.find_valid(raw_token, TokenPurpose.ACTIVATION)
+    customer = db.session.get(Customer, token.customer_id)
+    if customer is None or customer.status != CustomerStatus.PENDING:
+        raise ServiceError(tokens.INVALID_LINK)
+    return customer
+
+
+def activate(raw_token: str, profile: dict, password: str, actor: Actor) -> Customer:
+    """Spend the activation link, save the §04 profile and activate, once the registration password matches."""
+    customer = pending_customer_for(raw_token)
+    values = clean_profile(profile)
+    if not verify_password(customer.password_hash, password):
+        raise ServiceError("This is not the password you chose when you registered.", "password")
+    tokens.spend(raw_token, TokenPurpose.ACTIVATION)
+    for name, value in values.items():
+        setattr(customer, name, value)
+    customer.status = CustomerStatus.ACTIVE
+    customer.activated_at = utcnow()
+    record(actor, "customer.activated", customer, label=customer.email, after=values)
+    db.session.commit()
+    return customer
+
+
+def purge_unactivated(actor: Actor) -> int:
+    """Delete accounts still pending after the activation period (FAQ §04). One DELETE: safe to run anywhere,
+    any number of times, on several machines at once; each row goes exactly once."""
+    cutoff = utcnow() - timedelta(hours=current_app.config["ACTIVATION_TOKEN_HOURS"])
+    result = db.session.execute(
+        delete(Customer)
+        .where(Customer.status == CustomerStatus.PENDING, Customer.created_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    count = result.rowcount or 0
+    if count:
+        record(actor, "customer.purged_unactivated", None, object_type="customers",
+               after={"count": count, "registered_before": cutoff.isoformat()})
+    db.session.commit()
+    log.info("purged %d account(s) not activated within %d hours", count,
+             current_app.config["ACTIVATION_TOKEN_HOURS"])
+    return count

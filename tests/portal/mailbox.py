@@ -1,0 +1,31 @@
+"""Reading what the portal mailed: deliver the outbox to the real SMTP sink and pull links out of messages."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+
+from backoffice.mail import deliver_due
+from tests.smtp import SmtpSink
+
+PUBLIC_URL = "http://portal.example.com"
+
+
+def deliver(smtp: SmtpSink) -> list[EmailMessage]:
+    before = len(smtp.messages)
+    report = deliver_due()
+    return smtp.wait_for(before + len(report.sent))[before:]
+
+
+def only_message_to(messages: list[EmailMessage], address: str) -> EmailMessage:
+    found = [m for m in messages if m["To"] == address]
+    assert len(found) == 1, f"expected one message to {address}, got {[(m['To'], m['Subject']) for m in messages]}"
+    return found[0]
+
+
+def link_in(message: EmailMessage, path_prefix: str) -> str:
+    """The site-relative path of the first link in the message's text that starts with `path_prefix`."""
+    text = SmtpSink.text_of(message)
+    match = re.search(re.escape(PUBLIC_URL + path_prefix) + r"[A-Za-z0-9_\-]+", text)
+    assert match, f"no {path_prefix} link in:\n{text}"
+    return match.group(0)[len(PUBLIC_URL):]
