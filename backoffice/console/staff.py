@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import flash
+from flask import current_app, flash
+from flask_login import login_user
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from backoffice.console.access import ADMIN, StaffModelView
 from backoffice.extensions import db
 from backoffice.models import StaffRole
-from backoffice.security import request_actor
+from backoffice.security import StaffIdentity, current_staff, request_actor
 from backoffice.services import ServiceError
 from backoffice.services import staff as staff_service
 
@@ -30,8 +31,7 @@ class StaffUserView(StaffModelView):
     form_extra_fields = {
         "new_password": PasswordField(
             "New password",
-            validators=[Optional(), Length(min=10, max=1024)],
-            description="At least 10 characters. Leave empty to keep the current password.",
+            validators=[Optional(), Length(max=1024)],  # the minimum is the service's (PASSWORD_MIN_LENGTH)
         )
     }
     form_overrides = {"email": EmailField, "role": SelectField, "name": StringField}
@@ -42,31 +42,51 @@ class StaffUserView(StaffModelView):
     }
     form_widget_args = {"email": {"autocomplete": "off"}, "new_password": {"autocomplete": "new-password"}}
 
+    def create_form(self, obj=None):
+        return _describe_password(super().create_form(obj), "Required for a new account.")
+
+    def edit_form(self, obj=None):
+        return _describe_password(super().edit_form(obj), "Leave empty to keep the current password.")
+
     def on_form_prefill(self, form, id):
         form.email.render_kw = {"readonly": True}
 
     def create_model(self, form):
         if not form.new_password.data:
-            form.new_password.errors = ["Set a password for the new account."]
-            flash("Set a password for the new account.", "error")
-            return False
+            return _refuse(form, ServiceError("Set a password for the new account.", "password"))
         try:
             return staff_service.create_staff(
                 form.email.data, form.name.data, form.role.data, form.new_password.data, request_actor()
             )
         except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return False
+            return _refuse(form, error)
 
     def update_model(self, form, model):
         values = {"name": form.name.data, "role": form.role.data, "is_active": form.is_active.data}
+        is_self = model is current_staff()
         try:
-            staff_service.update_staff(model, values, request_actor())
-            if form.new_password.data:
-                staff_service.set_staff_password(model, form.new_password.data, request_actor())
+            staff_service.update_staff(model, values, request_actor(), new_password=form.new_password.data or None)
         except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return False
+            return _refuse(form, error)
+        if is_self and form.new_password.data:
+            login_user(StaffIdentity(model))  # a new password ends the other sessions, not this one
         return True
+
+
+# the service names the password "password"; this form calls it "new_password"
+FIELD_NAMES = {"password": "new_password"}
+
+
+def _refuse(form, error: ServiceError) -> bool:
+    """Roll back, flash the message and put it beside its field, so the form shows again with what was typed."""
+    db.session.rollback()
+    flash(error.message, "error")
+    field = FIELD_NAMES.get(error.field, error.field)
+    if field and field in form:
+        form[field].errors = [*form[field].errors, error.message]
+    return False
+
+
+def _describe_password(form, extra: str):
+    form.new_password.description = f"At least {current_app.config['PASSWORD_MIN_LENGTH']} characters. {extra}"
+    return form

@@ -114,16 +114,23 @@ def create_staff(email: str, name: str, role: str, password: str, actor: Actor) 
     return staff
 
 
-def update_staff(staff: StaffUser, values: dict, actor: Actor) -> StaffUser:
-    """Change name, role or active state; a deactivated or re-roled account loses its sessions."""
+def update_staff(staff: StaffUser, values: dict, actor: Actor, new_password: str | None = None) -> StaffUser:
+    """Change name, role or active state, and optionally the password, in one transaction.
+
+    A deactivated or re-roled account, or one with a new password, loses its sessions.
+    """
     if "role" in values and values["role"] not in set(StaffRole):
         raise ServiceError(f"Role must be one of: {', '.join(StaffRole)}.", "role")
+    if "name" in values and not (values["name"] or "").strip():
+        raise ServiceError("Enter the person's name.", "name")
     if actor.kind == "staff" and actor.id == staff.id and (
         values.get("role", staff.role) != staff.role or values.get("is_active", True) is False
     ):
         raise ServiceError("You cannot change your own role or deactivate yourself.")
+    if new_password:
+        validate_new_password(new_password)
     before, after = changes(staff, ["name", "role", "is_active"], values)
-    if not after:
+    if not after and not new_password:
         return staff
     for name, value in after.items():
         setattr(staff, name, value)
@@ -131,14 +138,22 @@ def update_staff(staff: StaffUser, values: dict, actor: Actor) -> StaffUser:
         staff.session_epoch = new_session_epoch()
     if after.get("is_active") is True:
         staff.failed_logins = 0
-    record(actor, "staff.updated", staff, before=before, after=after)
+    if after:
+        record(actor, "staff.updated", staff, before=before, after=after)
+    if new_password:
+        _set_password(staff, new_password, actor)
     db.session.commit()
     return staff
 
 
 def set_staff_password(staff: StaffUser, password: str, actor: Actor) -> None:
     validate_new_password(password)
-    staff.password_hash = hash_password(password)
-    staff.session_epoch = new_session_epoch()
-    record(actor, "staff.password_set", staff)
+    _set_password(staff, password, actor)
     db.session.commit()
+
+
+def _set_password(staff: StaffUser, password: str, actor: Actor) -> None:
+    staff.password_hash = hash_password(password)
+    staff.session_epoch = new_session_epoch()  # every session of the account ends
+    staff.failed_logins = 0
+    record(actor, "staff.password_set", staff)
