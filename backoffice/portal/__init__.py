@@ -13,4 +13,5 @@ from backoffice.portal import (  # noqa: E402,F401  routes register on import
     passwords,
     profile,
     registration,
+    viruslab,
 )

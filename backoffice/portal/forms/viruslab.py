@@ -46,6 +46,8 @@ class ViruslabReviewForm(FlaskForm):
     """The review step: the typed values travel back as hidden fields (the service checks them again);
     the file stays on the server, named in the session."""
 
+    VALUE_FIELDS = ("request_type", "description", "detection_seen", "product", "last_update_date", "email")
+
     request_type = HiddenField()
     description = HiddenField()
     detection_seen = HiddenField()
