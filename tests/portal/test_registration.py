@@ -152,3 +152,26 @@ def test_purge_deletes_only_accounts_pending_past_five_days_and_is_idempotent(ap
     again = runner.invoke(args=["purge-unactivated"])
     assert "Deleted 0 account(s)" in again.output
     assert old_id not in set(db.session.scalars(select(Customer.id)))
+
+
+@pytest.fixture
+def captcha_on(app_config):
+    app_config["CAPTCHA_ENABLED"] = True
+
+
+def test_registration_demands_the_picture_captcha_when_it_is_on(captcha_on, client):
+    from backoffice.models import CaptchaChallenge
+    from backoffice.services import captcha as captcha_service
+
+    page = client.get("/register")
+    assert '<label for="captcha">Characters in the picture' in page.text
+    assert "Type the characters you see" in register(client).text
+    client.get("/captcha.png")
+    with client.session_transaction() as session:
+        challenge = db.session.get(CaptchaChallenge, session["captcha_id"])
+    challenge.answer_hash = captcha_service._digest("ABC123")  # what a person would read off the picture
+    db.session.commit()
+    response = client.post("/register", data={"email": "nora@example.com", "password": PASSWORD,
+                                              "confirm": PASSWORD, "terms": "y", "captcha": "abc123"})
+    assert "Check your mail" in response.text
+    assert db.session.scalar(select(func.count(Customer.id))) == 1
