@@ -99,6 +99,14 @@ class Config:
     CAPTCHA_LENGTH = 6
     CAPTCHA_TTL_SECONDS = 10 * 60
 
+    # Activation codes (FAQ §10-11). A transfer is a seat given up by one account and taken by another.
+    CODE_TRANSFERS_PER_WINDOW = 3  # transfers per code within the window; support can grant one more
+    CODE_TRANSFER_WINDOW_DAYS = 30
+    CODE_ADD_FAILURES_PER_ACCOUNT = "10 per hour"  # refused "add a code" attempts, counted per customer
+    CODE_ADD_FAILURES_PER_IP = "30 per hour"  # and per client address
+    CODE_GENERATE_MAX = 100_000  # codes per "generate" request
+    CODE_IMPORT_MAX_BYTES = 40 * MB  # console upload of a codes or blacklist CSV (the CLI has no limit)
+
     # Console lists: exact counts up to this many rows, an estimate (or "more than") beyond it.
     EXACT_COUNT_LIMIT = 10_000
     CONSOLE_PAGE_SIZE = 50
@@ -141,6 +149,8 @@ def load_config() -> dict:
     else:
         config["SECRET_KEY"] = _development_secret_key()
 
+    for name in ("CODE_ADD_FAILURES_PER_ACCOUNT", "CODE_ADD_FAILURES_PER_IP"):
+        config[name] = _env(name, config[name])
     for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "PUBLIC_URL", "STORAGE_DIR",
                  "SAMPLE_ZIP_PASSWORD", "YARA_RULES_DIR"):
         value = _env(name)
@@ -171,6 +181,8 @@ def load_config() -> dict:
         "SERVE_PORT",
         "SERVE_WORKERS",
         "PROXY_HOPS",
+        "CODE_TRANSFERS_PER_WINDOW",
+        "CODE_TRANSFER_WINDOW_DAYS",
     ):
         config[name] = _env_int(name, config[name])
     config["SMTP_STARTTLS"] = _env_bool("SMTP_STARTTLS", config["SMTP_STARTTLS"])

@@ -9,6 +9,7 @@ from backoffice.portal import (  # noqa: E402,F401  routes register on import
     auth,
     captcha,
     claim,
+    codes,
     home,
     passwords,
     profile,

@@ -1,0 +1,60 @@
+"""What customers paste, turned into the canonical form `XXXXX-XXXXX-XXXXX-XXXXX` (or refused)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from backoffice.models.licensing import CODE_ALPHABET
+from backoffice.services import ServiceError
+
+FORMAT_HELP = ("An activation code has 20 letters and digits in 4 blocks of 5, separated by hyphens, "
+               "for example ABCDE-12345-FGHIJ-67890.")
+MIN_SEARCH_PREFIX = 4  # characters; a shorter prefix matches too many of millions of codes to be useful
+
+# Hyphen look-alikes that word processors, PDFs and phones put in place of "-".
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u00ad\ufe58\ufe63\uff0d"
+_DROP = str.maketrans("", "", "-" + _DASHES)
+_BODY = re.compile(f"[{CODE_ALPHABET}]*")
+
+
+def _compact(raw: str) -> str | None:
+    """The code's letters and digits without separators, upper case; None if anything else is in it."""
+    # NFKC folds full-width letters and digits (from East Asian keyboards) to ASCII.
+    text = unicodedata.normalize("NFKC", raw).upper().translate(_DROP)
+    text = "".join(text.split())  # every kind of whitespace, inside and around
+    return text if text.isascii() and _BODY.fullmatch(text) else None
+
+
+def canonical(compact: str) -> str:
+    return "-".join(compact[i:i + 5] for i in range(0, len(compact), 5))
+
+
+def normalise_code(raw: str | None) -> str | None:
+    """The canonical code for `raw`, or None when it cannot be one."""
+    compact = _compact(raw or "")
+    if compact is None or len(compact) != 20:
+        return None
+    return canonical(compact)
+
+
+def normalise_prefix(raw: str) -> str:
+    """The canonical beginning of a code, for search; ServiceError if it is not one."""
+    compact = _compact(raw or "")
+    if compact is None or len(compact) > 20:
+        raise ServiceError("Search by a whole code or its beginning: letters and digits, hyphens optional.")
+    if len(compact) < MIN_SEARCH_PREFIX:
+        raise ServiceError(f"Type at least {MIN_SEARCH_PREFIX} characters of the code to search.")
+    return canonical(compact)
+
+
+def prefix_bounds(prefix: str) -> tuple[str, str]:
+    """The lowest and highest canonical codes that start with `prefix` (a canonical prefix).
+
+    Every stored code has its hyphens at the same places, so a BETWEEN over the unique index finds
+    exactly the codes with this beginning, whatever the database's collation.
+    """
+    compact = prefix.replace("-", "")
+    low = canonical(compact + CODE_ALPHABET[0] * (20 - len(compact)))
+    high = canonical(compact + CODE_ALPHABET[-1] * (20 - len(compact)))
+    return low, high

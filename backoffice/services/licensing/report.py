@@ -1,0 +1,46 @@
+"""What a bulk operation (import, blacklist) says back: every bad line with its number and reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class BulkReport:
+    dry_run: bool = False
+    checked: int = 0  # data lines read
+    written: int = 0  # rows written (0 on a dry run or when any line is bad: all or nothing)
+    errors: list[LineError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error(self, line: int, reason: str) -> None:
+        self.errors.append(LineError(line, reason))
+
+    def sort(self) -> None:
+        self.errors.sort(key=lambda error: error.line)
+
+    def summary(self) -> str:
+        if self.errors:
+            return (f"{len(self.errors):,} of {self.checked:,} lines are bad; nothing was written. "
+                    "Fix them and send the file again.")
+        if self.dry_run:
+            return f"All {self.checked:,} lines are good (dry run: nothing was written)."
+        return f"Wrote {self.written:,} rows from {self.checked:,} lines."
+
+
+def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
