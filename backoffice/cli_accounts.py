@@ -20,8 +20,22 @@ def purge_unactivated():
     click.echo(f"Deleted {count} account(s) not activated in time.")
 
 
-COMMANDS = [purge_unactivated]
+@click.command("send-news")
+@click.option("--subject", required=True, help="Subject line of the news message.")
+@click.argument("body_file", type=click.File("r", encoding="utf-8"))
+@with_appcontext
+def send_news(subject, body_file):
+    """Queue a news message (plain text from BODY_FILE) to every subscriber, with one-click unsubscribe."""
+    from tqdm import tqdm
+
+    from backoffice.services import ServiceError, news
+
+    with tqdm(unit="mails", file=sys.stderr) as progress:
+        try:
+            count = news.send_news(subject, body_file.read(), Actor.system("send-news"), progress=progress.update)
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+    click.echo(f"Queued the news for {count} subscriber(s).")
 
 
-def _stderr():
-    return sys.stderr
+COMMANDS = [purge_unactivated, send_news]

@@ -29,6 +29,10 @@ def init_console(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     admin.add_view(CustomerView(Customer, db, name="Customers", endpoint="customers"))
+    from backoffice.console.courses import CourseView
+    from backoffice.models import Course
+
+    admin.add_view(CourseView(Course, db, name="Online courses", endpoint="courses"))
     admin.add_view(StaffUserView(StaffUser, db, name="Staff users", endpoint="staff", category="Admin"))
     admin.add_view(AuditLogView(AuditEvent, db, name="Audit log", endpoint="audit", category="Admin"))
     admin.add_view(OutboxView(OutboxMessage, db, name="Mail outbox", endpoint="outbox", category="Admin"))

@@ -9,7 +9,7 @@ from backoffice.security import current_customer
 OTHER_SERVICES = [
     ("portal.codes", "Activation codes", "Add and remove the activation codes of your products."),
     ("portal.requests", "Requests to Technical Support", "Send a request and follow the answers."),
-    ("portal.viruslab", "Virus Lab", "Send a suspicious file or a false alarm to our analysts."),
+    ("portal.viruslab_requests", "Virus Lab", "Send a suspicious file or a false alarm to our analysts."),
 ]
 
 
