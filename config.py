@@ -76,6 +76,22 @@ class Config:
     MAX_CONTENT_LENGTH = 40 * MB  # whole request body; per-feature limits are smaller
     ATTACHMENT_MAX_BYTES = 2 * MB
     ATTACHMENTS_TOTAL_MAX_BYTES = 10 * MB
+    # Support requests (FAQ §12-13)
+    TICKET_NUMBER_PREFIX = "TS"  # numbers read TS-2026-000123
+    TICKET_REOPEN_DAYS = 30  # a customer may reopen a resolved or closed request this long after it ended
+    TICKET_AUTOCLOSE_DAYS = 7  # `backoffice close-resolved` closes requests resolved longer ago than this
+    WIZARD_DRAFT_DAYS = 7  # unfinished wizard drafts (and their uploads) are dropped after this
+    QUEUE_COUNT_LIMIT = 1000  # queue counts in the console are exact up to this, then estimated
+    FTP_HOST = "127.0.0.1"  # the large-file channel: `backoffice ftp-server`
+    FTP_PORT = 2121
+    FTP_PUBLIC_URL = "ftp://127.0.0.1:2121"  # shown to customers with their request number as login
+    FTP_MAX_BYTES = 2048 * MB  # one file sent over FTP
+    # SLA targets in hours, (first response, resolution), per priority; per request type where it differs
+    SLA_TARGETS = {
+        "default": {"urgent": (1, 8), "high": (4, 24), "normal": (8, 72), "low": (24, 168)},
+        "presale": {"urgent": (2, 8), "high": (4, 24), "normal": (8, 48), "low": (24, 96)},
+        "suggestion": {"urgent": (24, 720), "high": (24, 720), "normal": (48, 720), "low": (72, 720)},
+    }
     SAMPLE_MAX_BYTES = 32 * MB
     # Virus Lab: the agreed zip password, archive limits (past any of them an archive is kept whole and flagged)
     SAMPLE_ZIP_PASSWORD = "infected"
@@ -152,7 +168,7 @@ def load_config() -> dict:
     for name in ("CODE_ADD_FAILURES_PER_ACCOUNT", "CODE_ADD_FAILURES_PER_IP"):
         config[name] = _env(name, config[name])
     for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "PUBLIC_URL", "STORAGE_DIR",
-                 "SAMPLE_ZIP_PASSWORD", "YARA_RULES_DIR"):
+                 "SAMPLE_ZIP_PASSWORD", "YARA_RULES_DIR", "FTP_HOST", "FTP_PUBLIC_URL"):
         value = _env(name)
         if value is not None:
             config[name] = value
@@ -183,6 +199,10 @@ def load_config() -> dict:
         "PROXY_HOPS",
         "CODE_TRANSFERS_PER_WINDOW",
         "CODE_TRANSFER_WINDOW_DAYS",
+        "TICKET_REOPEN_DAYS",
+        "TICKET_AUTOCLOSE_DAYS",
+        "FTP_PORT",
+        "FTP_MAX_BYTES",
     ):
         config[name] = _env_int(name, config[name])
     config["SMTP_STARTTLS"] = _env_bool("SMTP_STARTTLS", config["SMTP_STARTTLS"])

@@ -38,6 +38,10 @@ def register_commands(app: Flask) -> None:
 
     for command in account_commands:
         app.cli.add_command(command)
+    from backoffice.cli_support import COMMANDS as support_commands
+
+    for command in support_commands:
+        app.cli.add_command(command)
 
 
 @click.command("serve")

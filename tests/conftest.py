@@ -72,7 +72,7 @@ class Database:
                 self.tables = [
                     row[0] for row in connection.execute(text(
                         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                        "AND tablename <> 'alembic_version'"))
+                        "AND tablename NOT IN ('alembic_version', 'support_request_types')"))  # seeded by 0005
                 ]
 
     def fresh_url(self) -> str:

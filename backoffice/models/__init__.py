@@ -21,6 +21,18 @@ from backoffice.models.licensing import (
     Product,
 )
 from backoffice.models.mail import OutboxMessage, OutboxStatus
+from backoffice.models.support import (
+    Attachment,
+    CannedResponse,
+    Rating,
+    SupportRequestType,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+    TicketNumberCounter,
+    TicketStatus,
+    WizardDraft,
+)
 from backoffice.models.viruslab import (
     ArchiveMember,
     ArchiveState,
@@ -35,6 +47,16 @@ from backoffice.models.viruslab import (
 )
 
 __all__ = [
+    "Attachment",
+    "CannedResponse",
+    "Rating",
+    "SupportRequestType",
+    "Ticket",
+    "TicketEvent",
+    "TicketMessage",
+    "TicketNumberCounter",
+    "TicketStatus",
+    "WizardDraft",
     "ActivationCode",
     "BlacklistEntry",
     "BlacklistReason",

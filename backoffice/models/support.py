@@ -1,0 +1,268 @@
+"""Support requests (FAQ §12-13): request types, tickets, their thread, attachments, history, ratings,
+canned responses, the wizard's server-side drafts and the per-year number counters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backoffice.clock import utcnow
+from backoffice.extensions import db
+from backoffice.models.types import UTCDateTime, check_in
+
+
+class TicketStatus(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    WAITING = "waiting"  # waiting for the customer: the SLA clock is paused
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+ACTIVE_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAITING)
+_ACTIVE_SQL = "status IN ('new', 'open', 'waiting')"
+
+
+class TicketPriority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class MessageKind(StrEnum):
+    REPLY = "reply"  # public: the customer sees it
+    NOTE = "note"  # internal: staff only
+
+
+class AuthorKind(StrEnum):
+    CUSTOMER = "customer"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
+class AttachmentSource(StrEnum):
+    WEB = "web"
+    FTP = "ftp"
+    SYSINFO = "sysinfo"  # the GetSystemInfo report of wizard step 4
+
+
+class RatingScore(StrEnum):
+    GOOD = "good"
+    BAD = "bad"
+
+
+class SupportRequestType(db.Model):
+    """One of the eight request types of FAQ §12; each is a queue in the console. Rows come from the migration."""
+
+    __tablename__ = "support_request_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    requires_product: Mapped[bool] = mapped_column(default=True)  # all but Pre-sale question
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketNumberCounter(db.Model):
+    """The last number handed out per year; bumped with UPDATE ... RETURNING, so concurrent submits serialise."""
+
+    __tablename__ = "ticket_number_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class Ticket(db.Model):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint(check_in("status", TicketStatus), name="status"),
+        CheckConstraint(check_in("priority", TicketPriority), name="priority"),
+        # each state carries the timestamps that define it; the service moves them together
+        CheckConstraint("status <> 'resolved' OR resolved_at IS NOT NULL", name="resolved_has_time"),
+        CheckConstraint("status <> 'closed' OR closed_at IS NOT NULL", name="closed_has_time"),
+        CheckConstraint("(status = 'waiting') = (waiting_since IS NOT NULL)", name="waiting_has_since"),
+        CheckConstraint("merged_into_id IS NULL OR (status = 'closed' AND merged_into_id <> id)",
+                        name="merged_is_closed"),
+        CheckConstraint("paused_seconds >= 0", name="paused_not_negative"),
+        UniqueConstraint("customer_id", "draft_key", name="uq_tickets_customer_draft"),
+        # the lists of the console and the portal, each served by one index
+        Index("ix_tickets_customer_activity", "customer_id", "last_activity_at"),
+        Index("ix_tickets_type_active", "request_type_id", "id", postgresql_where=text(_ACTIVE_SQL),
+              sqlite_where=text(_ACTIVE_SQL)),
+        Index("ix_tickets_type_status", "request_type_id", "status", "id"),
+        Index("ix_tickets_type_priority_active", "request_type_id", "priority", "id",
+              postgresql_where=text(_ACTIVE_SQL), sqlite_where=text(_ACTIVE_SQL)),
+        Index("ix_tickets_assignee_active", "assignee_id", "id", postgresql_where=text(_ACTIVE_SQL),
+              sqlite_where=text(_ACTIVE_SQL)),
+        Index("ix_tickets_assignee_status", "assignee_id", "status", "id"),
+        Index("ix_tickets_unassigned_active", "request_type_id", "id",
+              postgresql_where=text(f"assignee_id IS NULL AND {_ACTIVE_SQL}"),
+              sqlite_where=text(f"assignee_id IS NULL AND {_ACTIVE_SQL}")),
+        Index("ix_tickets_status_id", "status", "id"),
+        Index("ix_tickets_product_id", "product_id", "id"),
+        Index("ix_tickets_resolution_due_active", "resolution_due_at", postgresql_where=text(_ACTIVE_SQL),
+              sqlite_where=text(_ACTIVE_SQL)),
+        Index("ix_tickets_resolved_at", "resolved_at", postgresql_where=text("status = 'resolved'"),
+              sqlite_where=text("status = 'resolved'")),
+        Index("ix_tickets_merged_into_id", "merged_into_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # TS-2026-000123
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    draft_key: Mapped[str] = mapped_column(String(64))  # the wizard's draft id: the idempotency key of submit
+    request_type_id: Mapped[int] = mapped_column(ForeignKey("support_request_types.id", ondelete="RESTRICT"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="RESTRICT"))
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    os_name: Mapped[str | None] = mapped_column(String(80))
+    product_version: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default=TicketStatus.NEW)
+    priority: Mapped[str] = mapped_column(String(16), default=TicketPriority.NORMAL)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_response_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_seconds: Mapped[int] = mapped_column(default=0)  # time spent waiting for the customer
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+
+    customer = relationship("Customer", lazy="joined")
+    request_type: Mapped[SupportRequestType] = relationship(lazy="joined")
+    product = relationship("Product", lazy="joined")
+    assignee = relationship("StaffUser", lazy="joined")
+    merged_into: Mapped[Ticket | None] = relationship(remote_side="Ticket.id", lazy="select")
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class TicketMessage(db.Model):
+    __tablename__ = "ticket_messages"
+    __table_args__ = (
+        CheckConstraint(check_in("kind", MessageKind), name="kind"),
+        CheckConstraint(check_in("author_kind", AuthorKind), name="author_kind"),
+        CheckConstraint("kind = 'reply' OR author_kind = 'staff'", name="notes_are_staff"),
+        Index("ix_ticket_messages_ticket_id", "ticket_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8), default=MessageKind.REPLY)
+    author_kind: Mapped[str] = mapped_column(String(8))
+    author_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    author_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    author_label: Mapped[str] = mapped_column(String(254))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="message", order_by="Attachment.id")
+
+
+class WizardDraft(db.Model):
+    """The wizard's state between steps, kept on the server under the customer and a draft id from the page."""
+
+    __tablename__ = "wizard_drafts"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "draft_key", name="uq_wizard_drafts_customer_key"),
+        CheckConstraint("step BETWEEN 1 AND 5", name="step_range"),
+        Index("ix_wizard_drafts_updated_at", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    draft_key: Mapped[str] = mapped_column(String(64))
+    step: Mapped[int] = mapped_column(default=1)  # the furthest step reached
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+
+
+class Attachment(db.Model):
+    """A stored blob named for one ticket (or, before submit, one wizard draft)."""
+
+    __tablename__ = "ticket_attachments"
+    __table_args__ = (
+        CheckConstraint(check_in("source", AttachmentSource), name="source"),
+        CheckConstraint("ticket_id IS NOT NULL OR draft_id IS NOT NULL", name="has_owner"),
+        CheckConstraint("size >= 0", name="size_not_negative"),
+        Index("ix_ticket_attachments_ticket_id", "ticket_id", "id"),
+        Index("ix_ticket_attachments_draft_id", "draft_id"),
+        Index("ix_ticket_attachments_message_id", "message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_messages.id", ondelete="SET NULL"))
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("wizard_drafts.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int]
+    content_type: Mapped[str] = mapped_column(String(120), default="application/octet-stream")
+    source: Mapped[str] = mapped_column(String(8), default=AttachmentSource.WEB)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    message: Mapped[TicketMessage | None] = relationship(back_populates="attachments")
+
+
+class TicketEvent(db.Model):
+    """The ticket's own history: every change of state, type, priority, assignee, merge, rating."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    actor_label: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CannedResponse(db.Model):
+    __tablename__ = "canned_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Rating(db.Model):
+    """The customer's verdict on a resolved ticket; one per ticket (a second rating replaces the first)."""
+
+    __tablename__ = "ticket_ratings"
+    __table_args__ = (
+        CheckConstraint(check_in("score", RatingScore), name="score"),
+        Index("ix_ticket_ratings_engineer_id", "engineer_id"),
+        Index("ix_ticket_ratings_request_type_id", "request_type_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), unique=True)
+    score: Mapped[str] = mapped_column(String(8))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    engineer_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    request_type_id: Mapped[int] = mapped_column(ForeignKey("support_request_types.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

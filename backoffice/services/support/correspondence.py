@@ -1,0 +1,138 @@
+"""The thread of a request (FAQ §13): replies of both sides, internal notes, and the customer's close/reopen.
+
+A customer reply reopens a request that waits for them or was resolved; a public staff reply is the first
+response (for the SLA), opens a new request, and is mailed to the customer.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from backoffice.clock import utcnow
+from backoffice.extensions import db
+from backoffice.models import Attachment, Ticket, TicketMessage
+from backoffice.models.support import AuthorKind, MessageKind, TicketStatus
+from backoffice.security import Actor
+from backoffice.services import ServiceError
+from backoffice.services.support import notify, workflow
+from backoffice.services.support.attachments import store_uploads
+from backoffice.services.support.history import log_event
+
+BODY_MAX = 20_000
+S = TicketStatus
+
+
+def thread(ticket: Ticket, include_notes: bool) -> list[TicketMessage]:
+    query = select(TicketMessage).where(TicketMessage.ticket_id == ticket.id).order_by(TicketMessage.id)
+    if not include_notes:
+        query = query.where(TicketMessage.kind == MessageKind.REPLY)
+    return list(db.session.scalars(query))
+
+
+def loose_attachments(ticket: Ticket) -> list[Attachment]:
+    """Files that arrived outside a message: the FTP channel."""
+    return list(db.session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id,
+                                                            Attachment.message_id.is_(None))
+                                   .order_by(Attachment.id)))
+
+
+def _check_body(body: str, uploads: list) -> str:
+    body = (body or "").strip()
+    has_files = any(u is not None and u.filename for u in uploads)
+    if not body and not has_files:
+        raise ServiceError("Write a message or attach a file.", "body")
+    if len(body) > BODY_MAX:
+        raise ServiceError(f"Keep the message under {BODY_MAX:,} characters.", "body")
+    return body
+
+
+def _add_message(ticket: Ticket, kind: str, author_kind: str, actor: Actor, body: str, uploads: list,
+                 now) -> TicketMessage:
+    stored = store_uploads(uploads, field="files")
+    message = TicketMessage(ticket_id=ticket.id, kind=kind, author_kind=author_kind, author_label=actor.label or "",
+                            body=body, created_at=now,
+                            author_customer_id=actor.id if author_kind == AuthorKind.CUSTOMER else None,
+                            author_staff_id=actor.id if author_kind == AuthorKind.STAFF else None)
+    db.session.add(message)
+    db.session.flush()
+    for attachment in stored:
+        attachment.ticket_id = ticket.id
+        attachment.message_id = message.id
+        db.session.add(attachment)
+    ticket.last_activity_at = now
+    return message
+
+
+def customer_reply(ticket: Ticket, actor: Actor, body: str, uploads: list | None = None) -> TicketMessage:
+    uploads = uploads or []
+    body = _check_body(body, uploads)
+    ticket = workflow.locked(ticket)
+    if ticket.status == S.CLOSED:
+        raise ServiceError("This request is closed. Reopen it to write again, or start a new request.", "body")
+    now = utcnow()
+    message = _add_message(ticket, MessageKind.REPLY, AuthorKind.CUSTOMER, actor, body, uploads, now)
+    log_event(ticket, actor, "customer_replied", None, {"message": message.id})
+    if ticket.status in (S.WAITING, S.RESOLVED):
+        workflow.move(ticket, S.OPEN, actor, now, action="reopened_by_reply")
+    db.session.commit()
+    return message
+
+
+def customer_close(ticket: Ticket, actor: Actor) -> Ticket:
+    ticket = workflow.locked(ticket)
+    if ticket.status == S.CLOSED:
+        return ticket
+    workflow.move(ticket, S.CLOSED, actor, action="closed_by_customer")
+    db.session.commit()
+    return ticket
+
+
+def customer_reopen(ticket: Ticket, actor: Actor) -> Ticket:
+    ticket = workflow.locked(ticket)
+    if ticket.status not in (S.RESOLVED, S.CLOSED):
+        return ticket
+    if not workflow.customer_may_reopen(ticket):
+        raise ServiceError("This request ended too long ago to reopen it; start a new request instead.")
+    workflow.move(ticket, S.OPEN, actor, action="reopened_by_customer")
+    db.session.commit()
+    return ticket
+
+
+def staff_reply(ticket: Ticket, actor: Actor, body: str, uploads: list | None = None, internal: bool = False,
+                then_status: str | None = None) -> TicketMessage:
+    """A public answer (mailed to the customer) or an internal note; optionally a state change with it."""
+    uploads = uploads or []
+    body = _check_body(body, uploads)
+    ticket = workflow.locked(ticket)
+    if ticket.merged_into_id is not None:
+        raise ServiceError("This request was merged into another one; answer there.", "body")
+    now = utcnow()
+    kind = MessageKind.NOTE if internal else MessageKind.REPLY
+    message = _add_message(ticket, kind, AuthorKind.STAFF, actor, body, uploads, now)
+    log_event(ticket, actor, "note_added" if internal else "staff_replied", None, {"message": message.id})
+    if not internal:
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        if ticket.status == S.NEW:
+            workflow.move(ticket, S.OPEN, actor, now)
+        if ticket.assignee_id is None and actor.kind == "staff":
+            ticket.assignee_id = actor.id  # whoever answers an unassigned request takes it
+            log_event(ticket, actor, "assigned", {"assignee": None}, {"assignee": actor.label})
+        db.session.flush()
+        db.session.refresh(message)
+        notify.tell_reply(ticket, message)
+    if then_status:
+        workflow.move(ticket, then_status, actor, now)
+    db.session.commit()
+    return message
+
+
+def customer_requests(customer_id: int, limit: int = 200) -> list[Ticket]:
+    """The customer's requests, latest activity first (merged ones are shown through their survivor)."""
+    return list(db.session.scalars(
+        select(Ticket).where(Ticket.customer_id == customer_id, Ticket.merged_into_id.is_(None))
+        .order_by(Ticket.last_activity_at.desc()).limit(limit)))
+
+
+def message_count(ticket: Ticket) -> int:
+    return db.session.scalar(select(func.count()).where(TicketMessage.ticket_id == ticket.id)) or 0

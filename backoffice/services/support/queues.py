@@ -1,0 +1,177 @@
+"""The console's ticket lists: one queue per request type, "My tickets", "Unassigned", filters and search.
+
+Every list is newest first and pages by id (keyset: `before` = the last id shown), so each page is one short
+walk down an index whatever the table's size; the partial indexes on the model cover the active states.
+Counts are bounded (services/counting.py): exact up to QUEUE_COUNT_LIMIT, then an estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import ColumnElement, Select, func, select, text
+
+from backoffice.clock import utcnow
+from backoffice.extensions import db
+from backoffice.models import Customer, SupportRequestType, Ticket
+from backoffice.models.support import ACTIVE_STATUSES, TicketPriority, TicketStatus
+from backoffice.services import ServiceError
+from backoffice.services.counting import Count, bounded_count
+from backoffice.services.customers import search_condition as customer_search
+from backoffice.services.support import numbers, sla
+
+PAGE_SIZE = 50
+AGES = {"1": 1, "3": 3, "7": 7, "30": 30}  # "older than N days"
+STATES = ["active", *[s.value for s in TicketStatus], "any"]
+MIN_TEXT = 3
+
+
+@dataclass
+class Filters:
+    queue: str | None = None  # request type code
+    view: str = "all"  # all, mine, unassigned
+    status: str = "active"
+    priority: str | None = None
+    product_id: int | None = None
+    assignee_id: int | None = None
+    age: str | None = None
+    overdue: bool = False
+    q: str = ""
+    before: int | None = None
+    errors: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args) -> Filters:
+        """Read filters from a query string; unknown values are dropped with a note, never a 500."""
+        f = cls()
+        f.queue = args.get("queue") or None
+        f.view = args.get("view") if args.get("view") in ("all", "mine", "unassigned") else "all"
+        f.status = args.get("status") if args.get("status") in STATES else "active"
+        f.priority = args.get("priority") if args.get("priority") in set(TicketPriority) else None
+        f.product_id = _int(args.get("product"))
+        f.assignee_id = _int(args.get("assignee"))
+        f.age = args.get("age") if args.get("age") in AGES else None
+        f.overdue = args.get("overdue") in ("1", "on", "yes")
+        f.q = (args.get("q") or "").strip()[:200]
+        f.before = _int(args.get("before"))
+        return f
+
+    def as_args(self, **changes) -> dict:
+        values = {"queue": self.queue, "view": self.view if self.view != "all" else None,
+                  "status": self.status if self.status != "active" else None, "priority": self.priority,
+                  "product": self.product_id, "assignee": self.assignee_id, "age": self.age,
+                  "overdue": "1" if self.overdue else None, "q": self.q or None}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def status_condition(status: str) -> ColumnElement[bool] | None:
+    if status == "any":
+        return None
+    if status == "active":
+        return Ticket.status.in_(ACTIVE_STATUSES)
+    return Ticket.status == status
+
+
+def text_condition(term: str) -> ColumnElement[bool]:
+    """Search by request number, customer e-mail, or words of subject and description; all index-backed."""
+    term = term.strip()
+    if numbers.looks_like_number(term):
+        return Ticket.number == term.upper()
+    if "@" in term:
+        if " " not in term and term.count("@") == 1 and "." in term.split("@")[1]:
+            exact = select(Customer.id).where(Customer.email == term.lower())
+            return Ticket.customer_id.in_(exact)
+        return Ticket.customer_id.in_(select(Customer.id).where(customer_search(term)))
+    if len(term) < MIN_TEXT:
+        raise ServiceError(f"Type at least {MIN_TEXT} characters to search.")
+    if db.engine.dialect.name == "postgresql":
+        # the same expression as the GIN index ix_tickets_text_fts of migration 0005
+        return text("to_tsvector('simple'::regconfig, tickets.subject || ' ' || tickets.description) "
+                    "@@ plainto_tsquery('simple'::regconfig, :term)").bindparams(term=term)
+    words = " ".join('"' + w.replace('"', '""') + '"' for w in term.split())
+    matches = text("SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH :words").bindparams(words=words)
+    return Ticket.id.in_(matches)
+
+
+def request_type_by_code(code: str | None) -> SupportRequestType | None:
+    if not code:
+        return None
+    return db.session.scalar(select(SupportRequestType).where(SupportRequestType.code == code))
+
+
+def conditions(filters: Filters, staff_id: int | None) -> list:
+    where = []
+    kind = request_type_by_code(filters.queue)
+    if filters.queue and kind is None:
+        filters.errors["queue"] = "Unknown queue."
+    if kind is not None:
+        where.append(Ticket.request_type_id == kind.id)
+    if filters.view == "mine":
+        where.append(Ticket.assignee_id == staff_id)
+    elif filters.view == "unassigned":
+        where.append(Ticket.assignee_id.is_(None))
+    condition = status_condition(filters.status)
+    if condition is not None:
+        where.append(condition)
+    if filters.priority:
+        where.append(Ticket.priority == filters.priority)
+    if filters.product_id:
+        where.append(Ticket.product_id == filters.product_id)
+    if filters.assignee_id:
+        where.append(Ticket.assignee_id == filters.assignee_id)
+    if filters.age:
+        where.append(Ticket.created_at <= utcnow() - timedelta(days=AGES[filters.age]))
+    if filters.overdue:
+        where.append(sla.overdue_condition(utcnow()))
+    if filters.q:
+        try:
+            where.append(text_condition(filters.q))
+        except ServiceError as error:
+            filters.errors["q"] = error.message
+    return where
+
+
+def base_query(filters: Filters, staff_id: int | None) -> Select:
+    return select(Ticket).where(*conditions(filters, staff_id))
+
+
+def page(filters: Filters, staff_id: int | None) -> tuple[list[Ticket], int | None]:
+    """One page of the list and the `before` id of the next page (None on the last page)."""
+    query = base_query(filters, staff_id)
+    if filters.before:
+        query = query.where(Ticket.id < filters.before)
+    rows = list(db.session.scalars(query.order_by(Ticket.id.desc()).limit(PAGE_SIZE + 1)).unique())
+    next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    return rows[:PAGE_SIZE], next_before
+
+
+def count(filters: Filters, staff_id: int | None) -> Count:
+    query = select(Ticket.id).where(*conditions(filters, staff_id))
+    return bounded_count(query, current_app.config["QUEUE_COUNT_LIMIT"])
+
+
+def queue_counts(staff_id: int | None) -> dict:
+    """Active tickets per queue, mine, and unassigned: the console's sidebar."""
+    limit = current_app.config["QUEUE_COUNT_LIMIT"]
+    active = Ticket.status.in_(ACTIVE_STATUSES)
+    counts = {}
+    for kind in db.session.scalars(select(SupportRequestType).order_by(SupportRequestType.position)):
+        counts[kind.code] = (kind, bounded_count(select(Ticket.id).where(active, Ticket.request_type_id == kind.id),
+                                                 limit))
+    mine = bounded_count(select(Ticket.id).where(active, Ticket.assignee_id == staff_id), limit)
+    unassigned = bounded_count(select(Ticket.id).where(active, Ticket.assignee_id.is_(None)), limit)
+    return {"queues": list(counts.values()), "mine": mine, "unassigned": unassigned}
+
+
+def total_active() -> int:
+    return db.session.scalar(select(func.count()).where(Ticket.status.in_(ACTIVE_STATUSES))) or 0
