@@ -36,4 +36,7 @@ def init_console(app: Flask) -> Admin:
     admin.add_view(StaffUserView(StaffUser, db, name="Staff users", endpoint="staff", category="Admin"))
     admin.add_view(AuditLogView(AuditEvent, db, name="Audit log", endpoint="audit", category="Admin"))
     admin.add_view(OutboxView(OutboxMessage, db, name="Mail outbox", endpoint="outbox", category="Admin"))
+    from backoffice.console.viruslab import add_viruslab_views
+
+    add_viruslab_views(admin)
     return admin

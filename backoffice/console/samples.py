@@ -1,0 +1,93 @@
+"""Samples: the list (search by any hash or file name), the sample page (hashes, type, archive links, YARA
+matches, every submission and its sender, verdict history), and the analysts' actions: verdict, re-scan, and
+download as an `infected` AES zip. Support reads; only analysts and admins act or download."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_admin import expose
+from flask_admin.contrib.sqla import filters
+from markupsafe import Markup
+
+from backoffice.console.access import ALL_STAFF, StaffModelView, write_required
+from backoffice.console.filters import date_range
+from backoffice.console.lists import ScalableListMixin
+from backoffice.extensions import db
+from backoffice.models import ArchiveState, Sample, Verdict
+from backoffice.models.viruslab import REQUEST_TYPE_LABELS, VERDICT_LABELS
+from backoffice.security import request_actor
+from backoffice.services import ServiceError
+from backoffice.services.viruslab import download, queries, scanning
+from backoffice.services.viruslab import submissions as submission_service
+
+ANALYSTS = ("admin", "analyst")
+
+
+def _sha_link(view, context, model, name):
+    url = url_for(".sample_view", sample_id=model.id)
+    return Markup('<a class="text-monospace" href="{}">{}</a>').format(url, model.sha256)
+
+
+class SampleView(ScalableListMixin, StaffModelView):
+    read_roles = ALL_STAFF
+    write_roles = ANALYSTS
+    can_view_details = False  # the sample page below shows more than a details table
+
+    search_placeholder_text = "MD5, SHA-1, SHA-256, SHA-512 or file name (exact)"
+    search_condition = staticmethod(queries.sample_search)
+    column_list = ["sha256", "size", "file_type", "archive_state", "verdict", "detection_name", "first_seen_at"]
+    column_default_sort = ("id", True)
+    column_sortable_list = ["first_seen_at"]
+    column_labels = {"sha256": "SHA-256", "file_type": "Type", "archive_state": "Archive",
+                     "detection_name": "Detection", "first_seen_at": "First seen"}
+    column_formatters = {
+        "sha256": _sha_link,
+        "verdict": lambda v, c, m, n: VERDICT_LABELS.get(m.verdict, "") if m.verdict else "",
+        "archive_state": lambda v, c, m, n: m.archive_state.replace("_", " "),
+    }
+    column_filters = [
+        filters.FilterEqual(Sample.verdict, "Verdict", options=[(v.value, VERDICT_LABELS[v]) for v in Verdict]),
+        filters.FilterEqual(Sample.archive_state, "Archive", options=[(s.value, s.value) for s in ArchiveState]),
+        *date_range(Sample.first_seen_at, "First seen"),
+    ]
+
+    def _sample(self, sample_id: int) -> Sample:
+        return db.session.get(Sample, sample_id) or abort(404)
+
+    @expose("/<int:sample_id>/")
+    def sample_view(self, sample_id: int):
+        overview = queries.sample_overview(self._sample(sample_id))
+        return self.render("console/viruslab/sample.html", o=overview, s=overview.sample, can_act=self.can_write(),
+                           verdict_labels=VERDICT_LABELS, type_labels=REQUEST_TYPE_LABELS, verdicts=list(Verdict),
+                           form_values=request.args, title=f"Sample {overview.sample.sha256[:16]}…")
+
+    @expose("/<int:sample_id>/verdict", methods=["POST"])
+    @write_required
+    def verdict_view(self, sample_id: int):
+        sample = self._sample(sample_id)
+        form = request.form
+        try:
+            submission_service.set_verdict(request_actor(), sample, form.get("verdict", ""),
+                                           form.get("detection_name"), form.get("notes"))
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            # what was typed comes back in the form
+            return redirect(url_for(".sample_view", sample_id=sample_id, verdict=form.get("verdict", ""),
+                                    detection_name=form.get("detection_name", ""), notes=form.get("notes", "")))
+        flash(f"Verdict set: {VERDICT_LABELS[Verdict(sample.verdict)]}.", "success")
+        return redirect(url_for(".sample_view", sample_id=sample_id))
+
+    @expose("/<int:sample_id>/rescan", methods=["POST"])
+    @write_required
+    def rescan_view(self, sample_id: int):
+        matches = scanning.rescan(request_actor(), self._sample(sample_id))
+        names = ", ".join(sorted(m.rule_name for m in matches)) or "no rule"
+        flash(f"Scanned again with the current rules: {names} matched.", "success")
+        return redirect(url_for(".sample_view", sample_id=sample_id))
+
+    @expose("/<int:sample_id>/download", methods=["POST"])
+    @write_required
+    def download_view(self, sample_id: int):
+        archive, name = download.sample_zip(request_actor(), self._sample(sample_id))
+        return send_file(archive, mimetype="application/zip", as_attachment=True, download_name=name)

@@ -1,0 +1,138 @@
+"""The Virus Lab queue: customers' requests by type and state, filters by verdict, YARA rule, product and date,
+search by request number, any hash or file name; claim, answer and close from the request's page.
+
+Analysts and admins read and write; support reads requests (and sample pages) but cannot download samples.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.sqla import filters
+from markupsafe import Markup
+from sqlalchemy import select
+
+from backoffice.console.access import ALL_STAFF, StaffModelView, write_required
+from backoffice.console.filters import date_range
+from backoffice.console.lists import ScalableListMixin
+from backoffice.extensions import db
+from backoffice.models import RequestType, Sample, Submission, SubmissionState, Verdict, YaraMatch
+from backoffice.models.viruslab import REQUEST_TYPE_LABELS, VERDICT_LABELS
+from backoffice.security import request_actor
+from backoffice.services import ServiceError
+from backoffice.services.viruslab import queries
+from backoffice.services.viruslab import submissions as service
+
+ANALYSTS = ("admin", "analyst")
+
+
+class VerdictFilter(filters.BaseSQLAFilter):
+    """Requests whose sample has this verdict (index on samples.verdict)."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(Submission.sample_id.in_(select(Sample.id).where(Sample.verdict == value)))
+
+    def operation(self):
+        return "is"
+
+
+class YaraRuleFilter(filters.BaseSQLAFilter):
+    """Requests whose sample matched this YARA rule (index on yara_matches.rule_name)."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(Submission.sample_id.in_(select(YaraMatch.sample_id).where(YaraMatch.rule_name == value)))
+
+    def operation(self):
+        return "matched"
+
+
+def _sample_link(view, context, model, name):
+    if model.sample is None:
+        return ""
+    url = url_for("samples.sample_view", sample_id=model.sample_id)
+    return Markup('<a class="text-monospace" href="{}">{}…</a>').format(url, model.sample.sha256[:16])
+
+
+def _verdict(view, context, model, name):
+    return VERDICT_LABELS.get(model.sample.verdict, "") if model.sample and model.sample.verdict else ""
+
+
+class SubmissionView(ScalableListMixin, StaffModelView):
+    read_roles = ALL_STAFF
+    write_roles = ANALYSTS
+    details_template = "console/viruslab/submission_details.html"
+
+    search_placeholder_text = "Request number, MD5/SHA-1/SHA-256/SHA-512 or file name (exact)"
+    search_condition = staticmethod(queries.submission_search)
+    column_list = ["number", "created_at", "request_type", "state", "product", "file_name", "sample", "verdict",
+                   "assignee"]
+    column_details_list = ["number", "created_at", "state", "request_type", "description", "detection_seen",
+                           "product", "last_update_date", "email", "customer", "file_name", "sample", "verdict",
+                           "assignee", "public_reply", "answered_at"]
+    column_default_sort = ("id", True)
+    column_sortable_list = ["created_at"]
+    column_labels = {"created_at": "Received", "request_type": "Type", "detection_seen": "Detection seen by customer",
+                     "last_update_date": "Last DB update", "file_name": "File name", "public_reply": "Public reply"}
+    column_formatters = {
+        "request_type": lambda v, c, m, n: REQUEST_TYPE_LABELS.get(m.request_type, m.request_type),
+        "state": lambda v, c, m, n: m.state.replace("_", " "),
+        "sample": _sample_link,
+        "verdict": _verdict,
+        "assignee": lambda v, c, m, n: m.assignee.name if m.assignee else "",
+    }
+    column_filters = [
+        filters.FilterEqual(Submission.request_type, "Type", options=[(t.value, REQUEST_TYPE_LABELS[t])
+                                                                      for t in RequestType]),
+        filters.FilterEqual(Submission.state, "State", options=[(s.value, s.value.replace("_", " "))
+                                                                for s in SubmissionState]),
+        VerdictFilter(Submission.sample_id, "Verdict", options=[(v.value, VERDICT_LABELS[v]) for v in Verdict]),
+        YaraRuleFilter(Submission.sample_id, "YARA rule"),
+        filters.FilterEqual(Submission.product, "Product"),
+        *date_range(Submission.created_at, "Received"),
+    ]
+
+    def _submission(self, submission_id: int) -> Submission:
+        return db.session.get(Submission, submission_id) or abort(404)
+
+    def _act(self, submission_id: int, action, success: str):
+        submission = self._submission(submission_id)
+        try:
+            action(submission)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(success, "success")
+        return redirect(url_for(".details_view", id=submission_id))
+
+    @expose("/claim/<int:submission_id>", methods=["POST"])
+    @write_required
+    def claim_view(self, submission_id: int):
+        return self._act(submission_id, lambda s: service.claim(request_actor(), s),
+                         "The request is yours now and in analysis.")
+
+    @expose("/reply/<int:submission_id>", methods=["POST"])
+    @write_required
+    def reply_view(self, submission_id: int):
+        text = request.form.get("reply", "")
+        return self._act(submission_id, lambda s: service.reply(request_actor(), s, text),
+                         "The answer is saved and mailed to the submitter.")
+
+    @expose("/close/<int:submission_id>", methods=["POST"])
+    @write_required
+    def close_view(self, submission_id: int):
+        return self._act(submission_id, lambda s: service.close(request_actor(), s), "The request is closed.")
+
+
+def add_viruslab_views(admin) -> None:
+    """The Virus Lab menu: requests queue, samples, YARA rules."""
+    from backoffice.console.samples import SampleView
+    from backoffice.console.yara import YaraRuleView
+    from backoffice.models import YaraRule
+
+    admin.add_view(SubmissionView(Submission, db, name="Requests", endpoint="viruslab", url="/console/viruslab",
+                                  category="Virus Lab"))
+    admin.add_view(SampleView(Sample, db, name="Samples", endpoint="samples", url="/console/samples",
+                              category="Virus Lab"))
+    admin.add_view(YaraRuleView(YaraRule, db, name="YARA rules", endpoint="yara", url="/console/yara",
+                                category="Virus Lab"))
