@@ -38,4 +38,28 @@ def send_news(subject, body_file):
     click.echo(f"Queued the news for {count} subscriber(s).")
 
 
-COMMANDS = [purge_unactivated, send_news]
+@click.command("import-legacy")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_legacy(csv_file):
+    """Import Personal Cabinet accounts from CSV_FILE (email,name,country,codes): all lines or none."""
+    from sqlalchemy.exc import IntegrityError
+    from tqdm import tqdm
+
+    from backoffice.services.legacy_import import ImportRefused, import_accounts, parse
+
+    with open(csv_file, encoding="utf-8-sig", newline="") as rows:
+        try:
+            accounts = parse(rows)
+        except ImportRefused as refusal:
+            raise click.ClickException(refusal.message) from None
+    with tqdm(total=len(accounts), unit="accounts", file=sys.stderr) as progress:
+        try:
+            count = import_accounts(accounts, Actor.system("import-legacy"), progress=progress.update)
+        except IntegrityError:
+            raise click.ClickException("Nothing was imported: an address in the file was registered while "
+                                       "importing. Run the import again to see which.") from None
+    click.echo(f"Imported {count} Personal Cabinet account(s). Their owners claim them at /claim.")
+
+
+COMMANDS = [purge_unactivated, send_news, import_legacy]
