@@ -43,6 +43,10 @@ def seed_demo() -> Iterator[str]:
         yield f"customer          {email:<22} password: {password}"
     db.session.commit()
 
+    from backoffice.seeding_viruslab import seed_viruslab
+
+    yield from seed_viruslab()
+
 
 FIRST_NAMES = ["Anna", "Ben", "Chloe", "David", "Elif", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Karin",
                "Luca", "Maya", "Nils", "Olga", "Pavel", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera"]
