@@ -75,6 +75,7 @@ class StaffModelView(RoleGuard, ModelView):
     simple_list_pager = True  # no COUNT(*) per page view; the header shows a bounded count instead
     page_size = 50
     can_set_page_size = False
+    list_template = "console/list.html"
     column_type_formatters = CONSOLE_FORMATTERS
     column_type_formatters_detail = CONSOLE_DETAIL_FORMATTERS
 
