@@ -13,12 +13,12 @@ from backoffice.models.types import UTCDateTime
 
 
 class LegacyCode(db.Model):
-    """An activation code registered in the old Personal Cabinet, kept as imported (20 chars, no dashes)."""
+    """An activation code registered in the old Personal Cabinet, in the canonical form XXXXX-XXXXX-XXXXX-XXXXX."""
 
     __tablename__ = "legacy_codes"
     __table_args__ = (UniqueConstraint("customer_id", "code", name="uq_legacy_codes_customer_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    code: Mapped[str] = mapped_column(String(20), index=True)
+    code: Mapped[str] = mapped_column(String(23), index=True)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,6 +14,7 @@ from backoffice.portal import (  # noqa: E402,F401  routes register on import
     home,
     news,
     passwords,
+    privacy,
     profile,
     registration,
     viruslab,

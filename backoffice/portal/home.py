@@ -16,5 +16,4 @@ OTHER_SERVICES = [
 @portal.route("/")
 def home():
     services = [item for item in OTHER_SERVICES if item[0] in current_app.view_functions]
-    return render_template("portal/home.html", title="Welcome", customer=current_customer(), services=services,
-                           config_endpoints=current_app.view_functions)
+    return render_template("portal/home.html", title="Welcome", customer=current_customer(), services=services)

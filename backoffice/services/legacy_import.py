@@ -87,7 +87,8 @@ def _account(line: int, row: dict) -> LegacyAccount:
             continue
         if not CODE.match(raw):
             raise ServiceError(f"{raw!r} is not an activation code (4 blocks of 5 letters or digits)")
-        codes.append(raw.replace("-", ""))
+        plain = raw.replace("-", "")
+        codes.append("-".join(plain[i:i + 5] for i in range(0, 20, 5)))  # canonical, as licensing stores it
     return LegacyAccount(line, email, name, country, sorted(set(codes)))
 
 

@@ -30,7 +30,7 @@ def test_import_creates_legacy_accounts_with_their_codes(runner, tmp_path):
     assert all(c.status == CustomerStatus.LEGACY and c.password_hash is None for c in customers.values())
     assert customers["second@example.com"].country == "FR" and customers["third@example.com"].country is None
     codes = db.session.scalars(select(LegacyCode.code).order_by(LegacyCode.code)).all()
-    assert codes == ["ABCDE12345FGHIJ67890", "KLMNO12345PQRST67890", "UVWXYABCDE12345FGHIJ"]
+    assert codes == ["ABCDE-12345-FGHIJ-67890", "KLMNO-12345-PQRST-67890", "UVWXY-ABCDE-12345-FGHIJ"]
 
 
 def test_any_bad_line_refuses_the_whole_file_naming_each_line(runner, tmp_path, make):

@@ -53,7 +53,7 @@ def upgrade():
     op.create_table('legacy_codes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('code', sa.String(length=23), nullable=False),
     sa.Column('imported_at', backoffice.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_legacy_codes_customer_id_customers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_legacy_codes')),
