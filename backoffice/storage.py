@@ -109,34 +109,27 @@ def store_stream(fileobj: BinaryIO, max_bytes: int, storage_dir: str | os.PathLi
 
 
 def _copy_hashing(source: BinaryIO, out: BinaryIO, max_bytes: int) -> tuple[dict, int]:
-    """Copy in chunks; MD5 and SHA-512 run on a second thread (hashlib releases the GIL on big buffers),
-    SHA-1 and SHA-256 on this one, so four digests cost about as much as two."""
+    """Copy in chunks while hashing. MD5 and SHA-512, the slowest digests, each run on a helper thread (hashlib
+    releases the GIL on big buffers) while this thread does SHA-1, SHA-256 and the write, so the four digests
+    cost about as much as the slowest one."""
     hashes = {name: hashlib.new(name) for name in ("md5", "sha1", "sha256", "sha512")}
-
-    def side(chunk: bytes) -> None:
-        hashes["md5"].update(chunk)
-        hashes["sha512"].update(chunk)
-
     size = 0
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = None
-        while True:
-            chunk = source.read(CHUNK_SIZE)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > max_bytes:
-                if pending is not None:
-                    pending.result()
-                raise BlobTooLarge(max_bytes)
-            if pending is not None:
-                pending.result()  # hashers must see the chunks in order
-            pending = pool.submit(side, chunk)
-            hashes["sha1"].update(chunk)
-            hashes["sha256"].update(chunk)
-            out.write(chunk)
-        if pending is not None:
-            pending.result()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: list = []
+        try:
+            while chunk := source.read(CHUNK_SIZE):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise BlobTooLarge(max_bytes)
+                for job in pending:  # each digest must see the chunks in order
+                    job.result()
+                pending = [pool.submit(hashes["md5"].update, chunk), pool.submit(hashes["sha512"].update, chunk)]
+                hashes["sha1"].update(chunk)
+                hashes["sha256"].update(chunk)
+                out.write(chunk)
+        finally:
+            for job in pending:
+                job.result()
     return hashes, size
 
 
