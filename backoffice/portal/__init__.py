@@ -17,5 +17,7 @@ from backoffice.portal import (  # noqa: E402,F401  routes register on import
     privacy,
     profile,
     registration,
+    support_requests,
+    support_wizard,
     viruslab,
 )
