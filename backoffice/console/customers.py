@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
-from flask import flash
+from flask import abort, flash, redirect, url_for
+from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from wtforms import BooleanField, EmailField
 from wtforms.validators import Email, Length, Optional
 
-from backoffice.console.access import ADMIN, ALL_STAFF, StaffModelView
+from backoffice.console.access import ADMIN, ALL_STAFF, StaffModelView, write_required
 from backoffice.console.filters import date_range
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
 from backoffice.models import Customer, CustomerStatus
 from backoffice.security import request_actor
-from backoffice.services import ServiceError
+from backoffice.services import ServiceError, customer_security, registration
 from backoffice.services import customers as customer_service
+
+# The status and security actions on the detail page: (endpoint suffix, service call, message when done).
+SECURITY_ACTIONS = {
+    "resend-activation": (registration.resend_activation, "A new activation link was sent to {email}."),
+    "lock": (customer_security.lock, "{email} is locked and signed out everywhere."),
+    "unlock": (customer_security.unlock, "{email} is unlocked."),
+    "force-password-reset": (customer_security.force_password_reset,
+                             "The password of {email} no longer works; a link to choose a new one was mailed."),
+}
 
 
 class CustomerView(ScalableListMixin, StaffModelView):
     read_roles = ALL_STAFF
     write_roles = ADMIN + ("support",)
     allow_edit = True
+    details_template = "console/customer_details.html"
 
     search_placeholder_text = "E-mail or name (3+ characters)"
     search_condition = staticmethod(customer_service.search_condition)
@@ -30,7 +41,8 @@ class CustomerView(ScalableListMixin, StaffModelView):
     column_labels = {"created_at": "Registered", "last_login_at": "Last sign-in", "news_subscribed": "News"}
     column_details_list = [
         "id", "email", "status", "name", "country", "city", "address", "phone", "company", "company_address",
-        "company_admin_email", "news_subscribed", "pending_email", "created_at", "activated_at", "last_login_at",
+        "company_admin_email", "news_subscribed", "pending_email", "created_at", "terms_accepted_at", "activated_at",
+        "last_login_at", "failed_logins",
     ]
     form_columns = customer_service.EDITABLE_FIELDS
     form_overrides = {"company_admin_email": EmailField, "news_subscribed": BooleanField}
@@ -45,6 +57,23 @@ class CustomerView(ScalableListMixin, StaffModelView):
         filters.FilterEqual(Customer.country, "Country (ISO code)"),
         *date_range(Customer.created_at, "Registered"),
     ]
+
+    @expose("/<int:customer_id>/security/<action>", methods=["POST"])
+    @write_required
+    def security_action(self, customer_id: int, action: str):
+        customer = db.session.get(Customer, customer_id) or abort(404)
+        service, done = SECURITY_ACTIONS.get(action) or abort(404)
+        try:
+            service(customer, request_actor())
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(done.format(email=customer.email), "success")
+        return redirect(url_for(".details_view", id=customer_id))
+
+    def security_events(self, customer: Customer):
+        return customer_security.security_events(customer.id)
 
     def update_model(self, form, model):
         values = {name: _blank_to_none(form[name].data) for name in self.form_columns}
