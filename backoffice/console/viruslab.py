@@ -72,7 +72,8 @@ class SubmissionView(ScalableListMixin, StaffModelView):
     column_default_sort = ("id", True)
     column_sortable_list = ["created_at"]
     column_labels = {"created_at": "Received", "request_type": "Type", "detection_seen": "Detection seen by customer",
-                     "last_update_date": "Last DB update", "file_name": "File name", "public_reply": "Public reply"}
+                     "last_update_date": "Last DB update", "file_name": "File name", "public_reply": "Public reply",
+                     "email": "E-mail", "answered_at": "Answered"}
     column_formatters = {
         "request_type": lambda v, c, m, n: REQUEST_TYPE_LABELS.get(m.request_type, m.request_type),
         "state": lambda v, c, m, n: m.state.replace("_", " "),

@@ -1,0 +1,79 @@
+"""The Virus Lab end to end in Chromium: a customer zips a sample with `infected`, sends it through the form,
+review and Submit; an analyst finds it by hash, downloads it as an `infected` zip, sets a verdict and answers;
+the customer sees the verdict and the answer."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+
+import pyzipper
+
+from tests.browser.conftest import screenshot
+from tests.factories import PASSWORD
+from tests.viruslab_files import eicar_bytes, encrypted_zip
+
+
+def test_a_sample_goes_from_the_customer_to_the_analyst_and_back(live_server, browser, page, make, backend, tmp_path):
+    customer = make.customer(email="chris@example.com")
+    analyst = make.staff("analyst", name="Ana Analyst")
+    archive = encrypted_zip({"eicar.com": eicar_bytes()})
+    sha256 = hashlib.sha256(archive).hexdigest()
+
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill(customer.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation").get_by_role("link", name="Virus Lab").click()
+    page.get_by_role("link", name="New request to the Virus Lab").click()
+    assert page.get_by_label("Your e-mail").input_value() == customer.email
+    page.get_by_label("Request type").select_option("unknown_malware")
+    page.get_by_label("Describe your problem in all the details").fill("This file appeared in my downloads.")
+    page.get_by_label("Kaspersky Lab product installed on your computer").select_option("Kaspersky Total Security")
+    page.get_by_label("Date of the last successful database update").fill((date.today() - timedelta(1)).isoformat())
+    page.get_by_label("File").set_input_files({"name": "found.zip", "mimeType": "application/zip",
+                                               "buffer": archive})
+    page.get_by_role("button", name="Next").click()
+    assert page.get_by_role("heading", name="Check your request to the Virus Lab").is_visible()
+    assert page.get_by_text(sha256).is_visible()
+    page.get_by_role("button", name="Submit request").click()
+    number = page.locator("h1").inner_text().rsplit(" ", 1)[-1]
+    assert number.startswith("VL-") and page.get_by_text("has been sent to the Virus Lab").is_visible()
+    if backend == "sqlite":
+        screenshot(page, "viruslab-request-sent")
+
+    console = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
+    console.goto(f"{live_server}/console/login")
+    console.get_by_label("E-mail").fill(analyst.email)
+    console.get_by_label("Password").fill(PASSWORD)
+    console.get_by_role("button", name="Sign in to the console").click()
+    console.goto(f"{live_server}/console/samples/?search={hashlib.md5(archive).hexdigest()}")
+    console.get_by_role("link", name=sha256).click()
+    assert console.get_by_text("Zip_Archive").is_visible() and console.get_by_text("eicar.com").is_visible()
+    with console.expect_download() as download_info:
+        console.get_by_role("button", name="Download as zip (password: infected)").click()
+    download = download_info.value
+    assert download.suggested_filename == f"{sha256}.zip"
+    saved = tmp_path / "download.zip"
+    download.save_as(saved)
+    with pyzipper.AESZipFile(saved) as downloaded:
+        assert downloaded.read(sha256, pwd=b"infected") == archive
+
+    console.get_by_label("Verdict").select_option("malicious")
+    console.get_by_label("Detection name").fill("EICAR-Test-File")
+    console.get_by_role("button", name="Save the verdict").click()
+    assert console.get_by_text("Verdict set: Malicious.").is_visible()
+    console.get_by_role("link", name=number).click()
+    console.get_by_role("button", name="Claim this request").click()
+    console.get_by_label("Public reply to the submitter").fill("This is the EICAR test file, detected correctly.")
+    console.get_by_role("button", name="Send the answer to the submitter").click()
+    assert console.get_by_text("mailed to the submitter").is_visible()
+    if backend == "sqlite":
+        screenshot(console, "viruslab-console-request")
+
+    page.goto(f"{live_server}/viruslab")
+    row = page.locator("tr", has_text=number)
+    assert "answered" in row.inner_text() and "Malicious (EICAR-Test-File)" in row.inner_text()
+    assert "detected correctly" in row.inner_text()
+    if backend == "sqlite":
+        screenshot(page, "viruslab-requests-answered")
