@@ -16,6 +16,7 @@ MIN_SEARCH_PREFIX = 4  # characters; a shorter prefix matches too many of millio
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u00ad\ufe58\ufe63\uff0d"
 _DROP = str.maketrans("", "", "-" + _DASHES)
 _BODY = re.compile(f"[{CODE_ALPHABET}]*")
+_CANONICAL = re.compile(f"[{CODE_ALPHABET}]{{5}}(?:-[{CODE_ALPHABET}]{{5}}){{3}}")
 
 
 def _compact(raw: str) -> str | None:
@@ -32,6 +33,8 @@ def canonical(compact: str) -> str:
 
 def normalise_code(raw: str | None) -> str | None:
     """The canonical code for `raw`, or None when it cannot be one."""
+    if raw and _CANONICAL.fullmatch(raw):  # the common case in files, and cheap
+        return raw
     compact = _compact(raw or "")
     if compact is None or len(compact) != 20:
         return None
