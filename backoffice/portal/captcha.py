@@ -22,7 +22,7 @@ WRONG_ANSWER = "The characters did not match the picture. Type the ones in the n
 def captcha_image():
     challenge_id, text = captcha_service.new_challenge()
     session[SESSION_KEY] = challenge_id
-    picture = ImageCaptcha(width=200, height=70).generate(text).getvalue()
+    picture = ImageCaptcha(width=240, height=80).generate(text).getvalue()
     return Response(picture, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 

@@ -41,6 +41,11 @@ def register():
     return render_template("portal/register.html", form=form, show_captcha=show_captcha, title="Register")
 
 
+@portal.route("/terms")
+def terms():
+    return render_template("portal/terms.html", title="Terms of use and privacy notice")
+
+
 @portal.route("/activate/<token>", methods=["GET", "POST"])
 def activate(token: str):
     """The link in the activation mail leads to the §04 profile form; saving it activates the account.
