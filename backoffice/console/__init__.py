@@ -39,4 +39,7 @@ def init_console(app: Flask) -> Admin:
     from backoffice.console.viruslab import add_viruslab_views
 
     add_viruslab_views(admin)
+    from backoffice.console.support import add_support_views
+
+    add_support_views(admin)
     return admin

@@ -1,0 +1,100 @@
+"""Support queues in the console (support and admin roles): one queue per request type with counts, "My
+tickets", "Unassigned", filters, search, bulk actions by a plain POST form, ratings per engineer and queue.
+The ticket page and its actions are in ticket_page.py."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_admin import expose
+
+from backoffice.clock import utcnow
+from backoffice.console.access import StaffBaseView, staff_role, write_required
+from backoffice.console.ticket_page import TicketPageMixin
+from backoffice.extensions import db
+from backoffice.models import Attachment, Product, StaffRole
+from backoffice.models.support import TicketPriority
+from backoffice.security import current_staff, request_actor
+from backoffice.services import ServiceError
+from backoffice.services.support import bulk, details, queues, ratings, sla, workflow
+from backoffice.storage import BlobNotFound, open_blob
+
+SUPPORT_ROLES = (StaffRole.ADMIN, StaffRole.SUPPORT)
+
+
+class TicketQueueView(TicketPageMixin, StaffBaseView):
+    read_roles = SUPPORT_ROLES
+    write_roles = SUPPORT_ROLES
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("labels", workflow.LABELS)
+        kwargs.setdefault("priorities", [p.value for p in TicketPriority])
+        return super().render(template, **kwargs)
+
+    @expose("/")
+    def index_view(self):
+        staff = current_staff()
+        filters = queues.Filters.from_args(request.args)
+        rows, next_before = queues.page(filters, staff.id)
+        for message in filters.errors.values():
+            flash(message, "warning")
+        now = utcnow()
+        return self.render(
+            "console/tickets/list.html", filters=filters, rows=rows, next_before=next_before,
+            count=queues.count(filters, staff.id), sidebar=queues.queue_counts(staff.id),
+            overdue={t.id for t in rows if sla.is_overdue(t, now)},
+            kind=queues.request_type_by_code(filters.queue), states=queues.STATES, ages=queues.AGES,
+            products=db.session.query(Product).order_by(Product.name).limit(500).all(),
+            staff_list=details.assignable_staff(), may_write=self.can_write(), title=_list_title(filters),
+        )
+
+    @expose("/bulk", methods=["POST"])
+    @write_required
+    def bulk_view(self):
+        ids = [int(v) for v in request.form.getlist("ticket_id") if v.isdigit()]
+        values = {"assignee_id": request.form.get("bulk_assignee"), "status": request.form.get("bulk_status"),
+                  "priority": request.form.get("bulk_priority")}
+        try:
+            result = bulk.bulk_update(ids, request_actor(), values)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            if result.changed:
+                flash(f"Changed {len(result.changed)} ticket(s): {', '.join(result.changed)}.", "success")
+            for number, why in result.refused:
+                flash(f"{number} not changed: {why}", "warning")
+            if not result.changed and not result.refused:
+                flash("Nothing to change: the selected tickets already had these values.", "info")
+        return redirect(request.form.get("back") if _safe_back(request.form.get("back")) else url_for(".index_view"))
+
+    @expose("/ratings")
+    def ratings_view(self):
+        return self.render("console/tickets/ratings.html", by_engineer=ratings.by_engineer(),
+                           by_queue=ratings.by_queue(), title="Satisfaction ratings")
+
+    @expose("/files/<int:attachment_id>")
+    def file_view(self, attachment_id: int):
+        attachment = db.session.get(Attachment, attachment_id)
+        if attachment is None or attachment.ticket_id is None:
+            abort(404)
+        try:
+            stream = open_blob(attachment.sha256)
+        except BlobNotFound:
+            abort(404)
+        return send_file(stream, mimetype="application/octet-stream", as_attachment=True,
+                         download_name=attachment.filename, max_age=0)
+
+
+def _safe_back(target: str | None) -> bool:
+    return bool(target) and target.startswith("/console/tickets") and "//" not in target and "\\" not in target
+
+
+def _list_title(filters: queues.Filters) -> str:
+    if filters.view == "mine":
+        return "My tickets"
+    if filters.view == "unassigned":
+        return "Unassigned tickets"
+    kind = queues.request_type_by_code(filters.queue)
+    return f"Queue: {kind.name}" if kind else "All tickets"
+
+
+__all__ = ["TicketQueueView", "SUPPORT_ROLES", "staff_role"]
