@@ -47,6 +47,10 @@ def seed_demo() -> Iterator[str]:
 
     yield from seed_viruslab()
 
+    from backoffice.seeding_accounts import seed_accounts_demo
+
+    yield from seed_accounts_demo()
+
 
 FIRST_NAMES = ["Anna", "Ben", "Chloe", "David", "Elif", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Karin",
                "Luca", "Maya", "Nils", "Olga", "Pavel", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera"]
