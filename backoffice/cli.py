@@ -30,6 +30,10 @@ def _create_app(*_args):
 def register_commands(app: Flask) -> None:
     for command in (serve, create_staff, seed_demo, seed_scale, mail_worker):
         app.cli.add_command(command)
+    from backoffice.cli_licensing import COMMANDS as licensing_commands
+
+    for command in licensing_commands:
+        app.cli.add_command(command)
     from backoffice.cli_accounts import COMMANDS as account_commands
 
     for command in account_commands:

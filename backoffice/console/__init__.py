@@ -33,6 +33,9 @@ def init_console(app: Flask) -> Admin:
     from backoffice.models import Course
 
     admin.add_view(CourseView(Course, db, name="Online courses", endpoint="courses"))
+    from backoffice.console import licensing
+
+    licensing.register(admin, db)
     admin.add_view(StaffUserView(StaffUser, db, name="Staff users", endpoint="staff", category="Admin"))
     admin.add_view(AuditLogView(AuditEvent, db, name="Audit log", endpoint="audit", category="Admin"))
     admin.add_view(OutboxView(OutboxMessage, db, name="Mail outbox", endpoint="outbox", category="Admin"))
