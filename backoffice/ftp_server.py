@@ -50,7 +50,10 @@ class TicketAuthorizer(DummyAuthorizer):
                           msg_login=f"Upload files for request {number}.", msg_quit="Thank you.")
 
 
-def make_server(app: Flask, host: str, port: int, spool: Path | None = None) -> FTPServer:
+def make_server(app: Flask, host: str, port: int, spool: Path | None = None,
+                auth_failed_timeout: float = 3.0) -> FTPServer:
+    """An FTP server for the requests of `app`; a failed login waits `auth_failed_timeout` seconds (guessing
+    passwords is slow)."""
     spool = Path(spool or tempfile.mkdtemp(prefix="ftp-spool-"))
     authorizer = TicketAuthorizer(app, spool)
 
@@ -72,6 +75,7 @@ def make_server(app: Flask, host: str, port: int, spool: Path | None = None) -> 
             Path(file).unlink(missing_ok=True)
 
     TicketFTPHandler.authorizer = authorizer
+    TicketFTPHandler.auth_failed_timeout = auth_failed_timeout
     server = FTPServer((host, port), TicketFTPHandler)
     server.spool = spool
     return server
