@@ -43,6 +43,10 @@ def seed_demo() -> Iterator[str]:
         yield f"customer          {email:<22} password: {password}"
     db.session.commit()
 
+    from backoffice.seeding_licensing import seed_licensing
+
+    yield from seed_licensing()
+
     from backoffice.seeding_viruslab import seed_viruslab
 
     yield from seed_viruslab()

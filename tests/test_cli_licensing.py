@@ -59,3 +59,20 @@ def test_import_blacklist(app, runner, tmp_path):
     wrong.write_text("code;reason\n")
     result = runner.invoke(args=["import-blacklist", str(wrong)])
     assert result.exit_code == 1 and "header" in result.output
+
+
+def test_demo_codes_cover_every_state_and_seeding_twice_changes_nothing(app, make):
+    from backoffice.clock import utcnow
+    from backoffice.models import CodeRegistration
+    from backoffice.seeding_licensing import seed_licensing
+    from backoffice.services.licensing.states import is_blacklisted, state_of
+
+    for email in ("jean@example.com", "erika@example.com", "customer@example.com"):
+        make.customer(email=email)
+    assert len(list(seed_licensing())) == 8
+    assert len(list(seed_licensing())) == 8
+    codes = list(app.extensions["sqlalchemy"].session.query(ActivationCode))
+    assert len(codes) == 8 and count(CodeRegistration) == 4 and count(BlacklistEntry) == 2
+    states = {state_of(code, is_blacklisted(code.id), utcnow()).value for code in codes}
+    assert states == {"valid", "not_yet_valid", "expired", "blacklisted"}
+    assert any(code.seats_taken == code.seats for code in codes if code.code.startswith("DEMOF-ULL"))
