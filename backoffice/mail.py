@@ -94,19 +94,46 @@ def deliver_due(limit: int = 50) -> DeliveryReport:
     if not claimed:
         return report
     with _transport() as transport:
+        unreachable: Exception | None = None
         for message_id, token in claimed:
             message = db.session.get(OutboxMessage, message_id)
-            try:
-                transport.send(_as_email(message))
-            except (smtplib.SMTPException, OSError) as error:
-                _record_failure(message, token, error, report)
-                if isinstance(error, (smtplib.SMTPServerDisconnected, OSError)):
-                    transport.reset()
+            if unreachable is not None:
+                # The server did not answer for this batch: count the attempt without waiting on it again, so a
+                # batch never outlives its claims (which would let another worker send the same messages).
+                _record_failure(message, token, unreachable, report)
             else:
-                _finish(message_id, token, status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None)
-                report.sent.append(message_id)
+                unreachable = _deliver(transport, message, token, report)
             db.session.commit()
     return report
+
+
+def _deliver(transport, message: OutboxMessage, token: str, report: DeliveryReport) -> Exception | None:
+    """Send one claimed message and record the outcome; returns the error if the server cannot be reached."""
+    try:
+        email = _as_email(message)
+    except Exception as error:  # e.g. a header with a line break: it will never send, and must not block others
+        _record_failure(message, token, error, report, permanent=True)
+        return None
+    try:
+        transport.send(email)
+    except _Unreachable as unreachable:
+        _record_failure(message, token, unreachable.error, report)
+        return unreachable.error
+    except Exception as error:
+        _record_failure(message, token, error, report, permanent=_is_permanent(error))
+        if not isinstance(error, smtplib.SMTPResponseException):
+            transport.reset()  # the connection may be half-way through a command: start afresh
+        return None
+    _finish(message.id, token, status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None)
+    report.sent.append(message.id)
+    return None
+
+
+def _is_permanent(error: Exception) -> bool:
+    """A 5xx answer (unknown mailbox, message refused) will not change with retries; a 4xx or a network error may."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
 def retry_failed(message: OutboxMessage) -> None:
@@ -123,9 +150,10 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, config["MAIL_RETRY_MAX_SECONDS"]))
 
 
-def _record_failure(message: OutboxMessage, token: str, error: Exception, report: DeliveryReport) -> None:
+def _record_failure(message: OutboxMessage, token: str, error: Exception, report: DeliveryReport,
+                    permanent: bool = False) -> None:
     error_text = f"{type(error).__name__}: {error}"[:2000]
-    if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+    if permanent or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
         _finish(message.id, token, status=OutboxStatus.FAILED, last_error=error_text)
         report.failed.append(message.id)
         log.error("giving up on outbox message %s to %s: %s", message.id, message.to_addr, error_text)
@@ -165,6 +193,14 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     return email
 
 
+class _Unreachable(Exception):
+    """Connecting (or greeting, STARTTLS, login) failed: no message of this batch can be sent now."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
 class _SmtpTransport:
     """One SMTP connection reused for a batch, reopened after a dropped connection."""
 
@@ -174,7 +210,10 @@ class _SmtpTransport:
 
     def send(self, email: EmailMessage) -> None:
         if self.connection is None:
-            self.connection = self._connect()
+            try:
+                self.connection = self._connect()
+            except (smtplib.SMTPException, OSError) as error:
+                raise _Unreachable(error) from error
         self.connection.send_message(email)
 
     def _connect(self) -> smtplib.SMTP:

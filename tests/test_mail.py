@@ -18,7 +18,7 @@ from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services import staff as staff_service
 from tests.factories import PASSWORD
-from tests.smtp import SmtpSink, free_port
+from tests.smtp import SilentServer, SmtpSink, free_port
 
 BASE = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 ACTOR = Actor("anonymous", ip="192.0.2.7")
@@ -124,6 +124,57 @@ def test_backoff_doubles_and_gives_up_after_the_last_attempt(unreachable_smtp, a
     assert "ConnectionRefusedError" in row.last_error
     set_now(BASE + timedelta(days=30))
     assert deliver_due().attempted == 0  # failed stays failed until an admin retries it
+
+
+def test_a_message_that_cannot_be_built_fails_alone(smtp, app):
+    _queue("first@example.com", subject="Broken", headers={"X-Injected": "a\r\nBcc: victim@example.com"})
+    _queue("second@example.com", subject="Fine")
+    db.session.commit()
+
+    report = deliver_due()
+
+    broken, fine = _outbox()
+    assert report.failed == [broken.id] and report.sent == [fine.id]
+    assert broken.status == OutboxStatus.FAILED and "ValueError" in broken.last_error
+    assert [m["Subject"] for m in smtp.messages] == ["Fine"]
+
+
+def test_a_permanent_refusal_fails_at_once_and_the_batch_goes_on(smtp, app):
+    smtp.reject("gone@example.com")
+    _queue("gone@example.com", subject="To nobody")
+    _queue("here@example.com", subject="To somebody")
+    db.session.commit()
+
+    report = deliver_due()
+
+    gone, here = _outbox()
+    assert report.failed == [gone.id] and report.sent == [here.id]
+    assert (gone.status, gone.attempts) == (OutboxStatus.FAILED, 1)
+    assert "550" in gone.last_error and "No such mailbox" in gone.last_error
+    assert [m["To"] for m in smtp.messages] == ["here@example.com"]
+
+
+@pytest.fixture
+def hanging_smtp(app_config):
+    server = SilentServer()
+    app_config.update({"SMTP_HOST": server.host, "SMTP_PORT": server.port, "SMTP_TIMEOUT_SECONDS": 0.3})
+    yield server
+    server.stop()
+
+
+def test_a_hanging_server_is_waited_for_once_per_batch(hanging_smtp, app):
+    set_now(BASE)
+    for number in range(4):
+        _queue(f"reader{number}@example.com")
+    db.session.commit()
+
+    report = deliver_due()
+
+    assert len(report.retrying) == 4 and report.sent == []
+    assert len(hanging_smtp.connections) == 1  # not one timeout per message: the claims would lapse first
+    rows = _outbox()
+    assert {row.status for row in rows} == {OutboxStatus.QUEUED}
+    assert all("timed out" in row.last_error for row in rows)
 
 
 def test_a_lapsed_claim_of_a_dead_worker_is_taken_over_and_its_late_outcome_ignored(smtp, app):
