@@ -172,7 +172,8 @@ def load_config() -> dict:
         value = _env(name)
         if value is not None:
             config[name] = value
-    for name in ("CUSTOMER_LOGIN_RATE_LIMIT", "CUSTOMER_LOGIN_ACCOUNT_RATE_LIMIT", "ACCOUNT_MAIL_RATE_LIMIT"):
+    for name in ("CUSTOMER_LOGIN_RATE_LIMIT", "CUSTOMER_LOGIN_ACCOUNT_RATE_LIMIT", "ACCOUNT_MAIL_RATE_LIMIT",
+                 "STAFF_LOGIN_RATE_LIMIT"):
         config[name] = _env(name, config[name])
     rate_uri = _env("RATELIMIT_STORAGE_URI")
     if rate_uri:
@@ -181,6 +182,8 @@ def load_config() -> dict:
         "SMTP_PORT",
         "MAIL_MAX_ATTEMPTS",
         "MAIL_RETRY_BASE_SECONDS",
+        "MAIL_CLAIM_SECONDS",
+        "SMTP_TIMEOUT_SECONDS",
         "ATTACHMENT_MAX_BYTES",
         "ATTACHMENTS_TOTAL_MAX_BYTES",
         "SAMPLE_MAX_BYTES",

@@ -227,3 +227,17 @@ def test_production_cookies_are_secure(monkeypatch, app_config):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     with app.app_context():
         db.engine.dispose()
+
+
+def test_operators_tune_sign_in_and_mail_settings_by_environment(monkeypatch):
+    from config import load_config
+
+    monkeypatch.setenv("BACKOFFICE_ENV", "production")
+    monkeypatch.setenv("BACKOFFICE_SECRET_KEY", "s")
+    monkeypatch.setenv("BACKOFFICE_STAFF_LOGIN_RATE_LIMIT", "5 per minute")
+    monkeypatch.setenv("BACKOFFICE_STAFF_LOCKOUT_FAILURES", "4")
+    monkeypatch.setenv("BACKOFFICE_MAIL_CLAIM_SECONDS", "120")
+    monkeypatch.setenv("BACKOFFICE_SMTP_TIMEOUT_SECONDS", "3")
+    config = load_config()
+    assert (config["STAFF_LOGIN_RATE_LIMIT"], config["STAFF_LOCKOUT_FAILURES"]) == ("5 per minute", 4)
+    assert (config["MAIL_CLAIM_SECONDS"], config["SMTP_TIMEOUT_SECONDS"]) == (120, 3)
