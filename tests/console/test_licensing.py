@@ -231,3 +231,10 @@ def test_products_are_created_through_the_service_and_audited(make, console, cli
     assert client.post("/console/products/new/", data={"name": "Small Office Security"}).status_code == 302
     assert client.post("/console/products/new/", data={"name": "small office security"}).status_code == 200
     assert count(Product) == 1 and audit_actions("product.created") == 1
+
+
+def test_an_upload_over_the_limit_gets_the_413_page_that_names_it(make, app, console, client):
+    signed_in(make, console, "admin")
+    app.config["CODE_IMPORT_MAX_BYTES"] = 1024
+    response = _upload(client, "/console/codes/import", "code,product,seats,valid_from,expires_at\n" + "x" * 4096)
+    assert response.status_code == 413 and "1 KB" in response.get_data(as_text=True)

@@ -9,7 +9,7 @@ from flask_admin import expose
 
 from backoffice.console.access import write_required
 from backoffice.console.licensing.forms import GenerateForm, UploadForm
-from backoffice.console.licensing.uploads import uploaded_lines
+from backoffice.console.licensing.uploads import limit_upload, uploaded_lines
 from backoffice.extensions import db
 from backoffice.models import CodeState, Product
 from backoffice.security import request_actor
@@ -53,6 +53,7 @@ class CodeBulkMixin:
     @expose("/import", methods=["GET", "POST"])
     @write_required
     def import_view(self):
+        limit_upload()
         form = UploadForm()
         report: BulkReport | None = None
         if form.validate_on_submit():
