@@ -50,17 +50,17 @@ def test_admin_retries_a_failed_message_and_it_is_delivered(smtp, app, admin, cl
     assert [m["Subject"] for m in smtp.messages] == ["A failed message"]
 
 
-@pytest.mark.parametrize("status", [OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.SENT])
-def test_only_failed_messages_can_be_retried(admin, client, status):
-    message = _message(status, attempts=1)
-    details = client.get(f"/console/outbox/details/?id={message.id}").get_data(as_text=True)
-    assert "Retry sending this message" not in details
+def test_only_failed_messages_can_be_retried(admin, client):
+    for status in (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.SENT):
+        message = _message(status, attempts=1)
+        details = client.get(f"/console/outbox/details/?id={message.id}").get_data(as_text=True)
+        assert "Retry sending this message" not in details
 
-    response = client.post(f"/console/outbox/retry/{message.id}")
-    assert response.status_code == 302
-    assert "Only a message that failed can be retried." in client.get(response.location).get_data(as_text=True)
-    db.session.expire_all()
-    assert (db.session.get(OutboxMessage, message.id).status, message.attempts) == (status, 1)
+        response = client.post(f"/console/outbox/retry/{message.id}")
+        assert response.status_code == 302
+        assert "Only a message that failed can be retried." in client.get(response.location).get_data(as_text=True)
+        db.session.expire_all()
+        assert (db.session.get(OutboxMessage, message.id).status, message.attempts) == (status, 1)
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "outbox.retried")) is None
 
 
