@@ -2,7 +2,9 @@
 
 Every list is newest first and pages by id (keyset: `before` = the last id shown), so each page is one short
 walk down an index whatever the table's size; the partial indexes on the model cover the active states.
-Counts are bounded (services/counting.py): exact up to QUEUE_COUNT_LIMIT, then an estimate.
+Counts are bounded: exact up to QUEUE_COUNT_LIMIT, then "more than" that (a capped count reads at most
+QUEUE_COUNT_LIMIT + 1 index entries). All the sidebar's counts come from one statement: a page of the
+console costs a handful of queries, not one per queue.
 """
 
 from __future__ import annotations
@@ -10,15 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import current_app
-from sqlalchemy import ColumnElement, Select, func, select, text
+from flask import current_app, g
+from sqlalchemy import ColumnElement, Select, func, literal, select, text
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.models import Customer, SupportRequestType, Ticket
 from backoffice.models.support import ACTIVE_STATUSES, TicketPriority, TicketStatus
 from backoffice.services import ServiceError
-from backoffice.services.counting import Count, bounded_count
+from backoffice.services.counting import Count
 from backoffice.services.customers import search_condition as customer_search
 from backoffice.services.support import numbers, sla
 
@@ -103,10 +105,16 @@ def text_condition(term: str) -> ColumnElement[bool]:
     return Ticket.id.in_(matches)
 
 
+def request_types() -> list[SupportRequestType]:
+    """The eight types, read once per request (reference data that the list asks about several times)."""
+    if "support_request_types" not in g:
+        g.support_request_types = list(db.session.scalars(
+            select(SupportRequestType).order_by(SupportRequestType.position)))
+    return g.support_request_types
+
+
 def request_type_by_code(code: str | None) -> SupportRequestType | None:
-    if not code:
-        return None
-    return db.session.scalar(select(SupportRequestType).where(SupportRequestType.code == code))
+    return next((kind for kind in request_types() if kind.code == code), None) if code else None
 
 
 def conditions(filters: Filters, staff_id: int | None) -> list:
@@ -155,23 +163,32 @@ def page(filters: Filters, staff_id: int | None) -> tuple[list[Ticket], int | No
     return rows[:PAGE_SIZE], next_before
 
 
+def _capped(query: Select, limit: int):
+    """A scalar subquery counting the rows of `query`, reading no more than `limit` + 1 of them."""
+    return select(func.count()).select_from(query.limit(limit + 1).subquery()).scalar_subquery()
+
+
+def _as_count(value: int, limit: int) -> Count:
+    return Count(value, exact=True) if value <= limit else Count(limit, exact=False, floor=True)
+
+
 def count(filters: Filters, staff_id: int | None) -> Count:
-    query = select(Ticket.id).where(*conditions(filters, staff_id))
-    return bounded_count(query, current_app.config["QUEUE_COUNT_LIMIT"])
+    limit = current_app.config["QUEUE_COUNT_LIMIT"]
+    value = db.session.scalar(select(_capped(select(literal(1)).select_from(Ticket)
+                                             .where(*conditions(filters, staff_id)), limit)))
+    return _as_count(value, limit)
 
 
 def queue_counts(staff_id: int | None) -> dict:
-    """Active tickets per queue, mine, and unassigned: the console's sidebar."""
+    """Active tickets per queue, mine, and unassigned (the console's sidebar), in one statement."""
     limit = current_app.config["QUEUE_COUNT_LIMIT"]
     active = Ticket.status.in_(ACTIVE_STATUSES)
-    counts = {}
-    for kind in db.session.scalars(select(SupportRequestType).order_by(SupportRequestType.position)):
-        counts[kind.code] = (kind, bounded_count(select(Ticket.id).where(active, Ticket.request_type_id == kind.id),
-                                                 limit))
-    mine = bounded_count(select(Ticket.id).where(active, Ticket.assignee_id == staff_id), limit)
-    unassigned = bounded_count(select(Ticket.id).where(active, Ticket.assignee_id.is_(None)), limit)
-    return {"queues": list(counts.values()), "mine": mine, "unassigned": unassigned}
-
-
-def total_active() -> int:
-    return db.session.scalar(select(func.count()).where(Ticket.status.in_(ACTIVE_STATUSES))) or 0
+    kinds = request_types()
+    one = select(literal(1)).select_from(Ticket).where(active)
+    columns = [_capped(one.where(Ticket.request_type_id == kind.id), limit).label(kind.code) for kind in kinds]
+    columns.append(_capped(one.where(Ticket.assignee_id == staff_id), limit).label("mine"))
+    columns.append(_capped(one.where(Ticket.assignee_id.is_(None)), limit).label("unassigned"))
+    row = db.session.execute(select(*columns)).one()
+    values = row._mapping
+    return {"queues": [(kind, _as_count(values[kind.code], limit)) for kind in kinds],
+            "mine": _as_count(values["mine"], limit), "unassigned": _as_count(values["unassigned"], limit)}
