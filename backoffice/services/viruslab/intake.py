@@ -67,7 +67,9 @@ def _unpack(sample: Sample, intake: Intake, depth: int) -> None:
     unpacked = archives.unpack(blob_path(sample.sha256), depth, intake.limits, intake.budget)
     sample.archive_state = unpacked.state
     sample.archive_note = unpacked.note
-    for name, member_blob in unpacked.members:
+    # members in SHA-256 order: two archives sharing new members, submitted at once, then insert the shared
+    # samples in the same order and wait for each other instead of deadlocking
+    for name, member_blob in sorted(unpacked.members, key=lambda pair: (pair[1].sha256, pair[0])):
         member = ingest(member_blob, intake, depth + 1)
         exists = db.session.scalar(select(ArchiveMember.id).where(
             ArchiveMember.archive_id == sample.id, ArchiveMember.member_id == member.id,
