@@ -97,6 +97,8 @@ def deliver_due(limit: int = 50) -> DeliveryReport:
         unreachable: Exception | None = None
         for message_id, token in claimed:
             message = db.session.get(OutboxMessage, message_id)
+            if message is None:  # deleted since it was claimed
+                continue
             if unreachable is not None:
                 # The server did not answer for this batch: count the attempt without waiting on it again, so a
                 # batch never outlives its claims (which would let another worker send the same messages).
@@ -136,12 +138,19 @@ def _is_permanent(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
-def retry_failed(message: OutboxMessage) -> None:
-    """Put a failed message back in the queue with a fresh set of attempts (an admin action)."""
-    message.status = OutboxStatus.QUEUED
-    message.attempts = 0
-    message.next_attempt_at = utcnow()
-    message.claim_token = None
+def retry_failed(message_id: int) -> bool:
+    """Put a failed message back in the queue with a fresh set of attempts (an admin action).
+
+    A conditional update: False when the message is no longer failed (another admin retried it first).
+    """
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.QUEUED, attempts=0, next_attempt_at=utcnow(), claim_token=None,
+                claimed_until=None),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount == 1
 
 
 def backoff(attempts: int) -> timedelta:

@@ -14,6 +14,8 @@ def retry(message: OutboxMessage, actor: Actor) -> None:
     if message.status != OutboxStatus.FAILED:
         raise ServiceError("Only a message that failed can be retried.")
     before = {"status": message.status, "attempts": message.attempts}
-    retry_failed(message)
-    record(actor, "outbox.retried", message, before=before, after={"status": message.status})
+    if not retry_failed(message.id):
+        db.session.rollback()
+        raise ServiceError("Only a message that failed can be retried.")
+    record(actor, "outbox.retried", message, after={"status": OutboxStatus.QUEUED.value}, before=before)
     db.session.commit()

@@ -105,3 +105,39 @@ def test_the_details_page_hides_the_claim_token(admin, client):
     message = _message(OutboxStatus.SENDING, claim_token="c0ffee00c0ffee00")
     page = client.get(f"/console/outbox/details/?id={message.id}").get_data(as_text=True)
     assert "c0ffee00c0ffee00" not in page
+
+
+def test_concurrent_retries_of_one_message_count_once(app, postgres_only, make):
+    import threading
+
+    from backoffice.security import Actor
+    from backoffice.services import ServiceError
+    from backoffice.services import outbox as outbox_service
+
+    message_id = _message(OutboxStatus.FAILED, attempts=8).id
+    admin = make.staff("admin")
+    actor = Actor("staff", admin.id, admin.email)  # read here: the threads must not touch this session
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def retry():
+        with app.app_context():
+            message = db.session.get(OutboxMessage, message_id)
+            barrier.wait(timeout=10)
+            try:
+                outbox_service.retry(message, actor)
+                outcomes.append("retried")
+            except ServiceError:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=retry) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["refused", "refused", "refused", "retried"]
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.retried")).all()
+    assert len(events) == 1
