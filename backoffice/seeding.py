@@ -51,6 +51,10 @@ def seed_demo() -> Iterator[str]:
 
     yield from seed_viruslab()
 
+    from backoffice.seeding_support import seed_support
+
+    yield from seed_support()
+
     from backoffice.seeding_accounts import seed_accounts_demo
 
     yield from seed_accounts_demo()

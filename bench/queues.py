@@ -1,0 +1,165 @@
+"""Support ticket queues at scale, over HTTP, against a default Flask-Admin ModelView of Ticket.
+
+    .venv/bin/python -m bench.queues --sizes 10000,2000000 --markdown bench/RESULTS-queues.md
+
+For each size: a fresh PostgreSQL database (bench_queues_<size>), migrated with `upgrade heads`, loaded with N
+tickets (bench/queues_seed.py), served by gunicorn (2 workers). One signed-in staff session then times, in
+interleaved rounds, a queue's first page, a filtered queue, "My tickets" and a text search, each beside the
+same question put to the baseline view. Targets: each at the largest size <= 1.3x its smallest-size figure,
+and <= 0.25x the baseline at the largest size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from bench.queues_app import BASELINE_URL, create_bench_app, filter_params
+from bench.queues_seed import (
+    BENCH_STAFF_EMAIL,
+    BENCH_STAFF_PASSWORD,
+    RARE_WORD,
+    app_config,
+    database_url,
+    prepare,
+    recreate_database,
+)
+from bench.queues_timing import Session, Timing, free_port, wait_until_listening
+
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ACTIVE = "new,open,waiting"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    rows: dict[tuple[int, str], Timing] = {}
+    with tempfile.TemporaryDirectory(prefix="bench_queues_") as workdir, ExitStack() as servers:
+        targets = []
+        for size in args.sizes:
+            log(f"PostgreSQL with {size:,} tickets")
+            url = database_url(args.pg_admin_url, f"bench_queues_{size}")
+            recreate_database(url, args.pg_admin_url)
+            staff_id = prepare(url, size, log)
+            base = servers.enter_context(gunicorn(url, Path(workdir) / f"instance-{size}", args.workers))
+            session = Session(base)
+            session.sign_in(BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD)
+            targets.append((size, session, views(url, staff_id)))
+        samples: dict[tuple[int, str], list[float]] = {}
+        for size, session, measured in targets:
+            for name, path, params, expect in measured:
+                session.warm_up(path, params, expect)
+                samples[(size, name)] = []
+        log(f"  timing {args.requests} rounds")
+        for _ in range(args.requests):  # interleaved, so load elsewhere on the machine hits every view alike
+            for size, session, measured in targets:
+                for name, path, params, _expect in measured:
+                    samples[(size, name)].append(session.timed_get(path, params))
+        rows = {key: Timing.of(times) for key, times in samples.items()}
+    if not args.keep_databases:
+        for size in args.sizes:
+            recreate_database(database_url(args.pg_admin_url, f"bench_queues_{size}"), args.pg_admin_url, False)
+    table, verdicts = markdown_table(rows), target_checks(rows, args.sizes)
+    print(table, "", *verdicts, sep="\n")
+    if args.markdown:
+        command = " ".join([".venv/bin/python -m bench.queues", *(argv if argv is not None else sys.argv[1:])])
+        Path(args.markdown).write_text("\n".join([
+            "# Support ticket queues at scale: measured figures", "", f"Command: `{command}`  ",
+            f"Measured: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, PostgreSQL 15, gunicorn "
+            f"{args.workers} workers, {args.requests} rounds, on a 2-core machine shared with other work", "",
+            table, "", "Targets (p50):", "", *[f"- {line}" for line in verdicts], ""]))
+    return 0
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,2000000", type=lambda v: [int(n) for n in v.split(",")])
+    parser.add_argument("--requests", type=int, default=30, help="measured rounds (after 3 warm-up requests)")
+    parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL, help="a PostgreSQL URL allowed to create databases")
+    parser.add_argument("--keep-databases", action="store_true")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--markdown", help="also write the table and verdicts to this file")
+    return parser.parse_args(argv)
+
+
+def views(url: str, staff_id: int) -> list[tuple[str, str, dict, str | None]]:
+    """(name, path, query, text the page must show): each console view and the baseline's equivalent."""
+    app = create_bench_app(app_config(url))
+    with app.app_context():
+        def baseline(*filters):
+            return filter_params(app, list(filters))
+
+        active = ("status", "FilterInList", ACTIVE)
+        queue = ("request_type_id", "IntEqualFilter", "1")
+        return [
+            ("queue", "/console/tickets/", {"queue": "general"}, "TS-2025-"),
+            ("baseline queue", BASELINE_URL + "/", baseline(queue, active), "TS-2025-"),
+            ("filtered queue", "/console/tickets/", {"queue": "general", "priority": "high"}, "TS-2025-"),
+            ("baseline filtered queue", BASELINE_URL + "/",
+             baseline(queue, active, ("priority", "FilterEqual", "high")), "TS-2025-"),
+            ("my tickets", "/console/tickets/", {"view": "mine"}, "TS-2025-"),
+            ("baseline my tickets", BASELINE_URL + "/",
+             baseline(("assignee_id", "IntEqualFilter", str(staff_id)), active), "TS-2025-"),
+            ("text search", "/console/tickets/", {"q": RARE_WORD, "status": "any"}, "TS-2025-"),
+            ("baseline text search", BASELINE_URL + "/", {"search": RARE_WORD}, "TS-2025-"),
+        ]
+
+
+@contextmanager
+def gunicorn(url: str, instance_dir: Path, workers: int):
+    port = free_port()
+    env = dict(os.environ, BACKOFFICE_DATABASE_URL=url, BACKOFFICE_SECRET_KEY="bench-secret-key",
+               BACKOFFICE_INSTANCE_DIR=str(instance_dir), BACKOFFICE_STORAGE_DIR=str(instance_dir / "storage"))
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+               "--log-level", "warning", "bench.queues_app:create_bench_app()"]
+    server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_listening(base, server)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def markdown_table(rows: dict[tuple[int, str], Timing]) -> str:
+    lines = ["| tickets | view | p50 ms | p95 ms | p50 vs baseline | p50 vs smallest size |",
+             "|---:|---|---:|---:|---:|---:|"]
+    smallest = min(size for size, _ in rows)
+    for (size, name), timing in rows.items():
+        base = rows.get((size, f"baseline {name}"))
+        small = rows.get((smallest, name))
+        vs_base = f"{timing.p50_ms / base.p50_ms:.3f}x" if base and not name.startswith("baseline") else ""
+        vs_small = f"{timing.p50_ms / small.p50_ms:.2f}x" if small and size != smallest else ""
+        lines.append(f"| {size:,} | {name} | {timing.p50_ms:.1f} | {timing.p95_ms:.1f} | {vs_base} | {vs_small} |")
+    return "\n".join(lines)
+
+
+def target_checks(rows: dict[tuple[int, str], Timing], sizes: list[int]) -> list[str]:
+    small, large = min(sizes), max(sizes)
+    verdicts = []
+    for name in ("queue", "filtered queue", "my tickets", "text search"):
+        at_large, at_small = rows[(large, name)].p50_ms, rows[(small, name)].p50_ms
+        baseline = rows[(large, f"baseline {name}")].p50_ms
+        if small != large:
+            ratio = at_large / at_small
+            verdicts.append(f"{'PASS' if ratio <= 1.3 else 'MISS'}  {name} at {large:,} vs {small:,}: "
+                            f"{ratio:.2f}x (target <= 1.3x)")
+        ratio = at_large / baseline
+        verdicts.append(f"{'PASS' if ratio <= 0.25 else 'MISS'}  {name} vs baseline at {large:,}: "
+                        f"{ratio:.3f}x (target <= 0.25x)")
+    return verdicts
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

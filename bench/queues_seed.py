@@ -1,0 +1,115 @@
+"""The ticket benchmark's database: migrated with the project's migrations, then N tickets made in SQL.
+
+PostgreSQL builds the rows itself (INSERT ... SELECT over generate_series), with every index of the model and
+the full-text index of migration 0005 in place while loading, as in production. Shape: 20,000 customers,
+20 products, 20 engineers (the bench admin is one of them), 8 queues; 5% of tickets active (new 2%, open 2%,
+waiting 1%), 5% resolved, 90% closed; one ticket in 1,000 mentions "kernelpanic".
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from backoffice import create_app
+from backoffice.extensions import db
+from backoffice.security import hash_password
+
+BENCH_STAFF_EMAIL = "bench-admin@example.com"
+BENCH_STAFF_PASSWORD = "bench-admin-password"
+CUSTOMERS, PRODUCTS, ENGINEERS = 20_000, 20, 20
+RARE_WORD = "kernelpanic"
+
+TICKETS_SQL = """
+INSERT INTO tickets (number, customer_id, draft_key, request_type_id, product_id, subject, description, os_name,
+    product_version, status, priority, assignee_id, created_at, last_activity_at, first_response_due_at,
+    resolution_due_at, first_response_at, waiting_since, paused_seconds, resolved_at, closed_at)
+SELECT 'TS-2025-' || lpad(i::text, 7, '0'),
+       1 + (i * 7919) % :customers,
+       'bench-' || i,
+       1 + (i * 5) % 8,
+       1 + i % :products,
+       (ARRAY['Update fails','Scanner crashes','Licence expired','Setup stops','Slow computer','Firewall blocks',
+              'Key lost','Renewal price'])[1 + i % 8] || ' ' || (ARRAY['again','today','after restart',
+              'on Windows 11','since update','with error'])[1 + i % 6],
+       'The product shows an error when ' || (ARRAY['updating','scanning','installing','activating'])[1 + i % 4]
+         || '. Version ' || (i % 30) || '.' || (i % 7) || ' on computer ' || (i % 997)
+         || CASE WHEN i % 1000 = 0 THEN ' kernelpanic in the logs.' ELSE '.' END,
+       'Windows 11', '21.3.10.391', st.status,
+       (ARRAY['low','normal','normal','normal','high','urgent'])[1 + i % 6],
+       CASE WHEN st.status = 'new' OR i % 10 IN (1, 2) THEN NULL ELSE :first_staff + (i / 100) % :engineers END,
+       created, created + interval '1 hour',
+       created + interval '8 hours', created + interval '72 hours',
+       CASE WHEN st.status = 'new' THEN NULL ELSE created + interval '2 hours' END,
+       CASE WHEN st.status = 'waiting' THEN created + interval '3 hours' END, 0,
+       CASE WHEN st.status IN ('resolved', 'closed') THEN created + interval '1 day' END,
+       CASE WHEN st.status = 'closed' THEN created + interval '8 days' END
+FROM generate_series(1, :count) AS i,
+     LATERAL (SELECT now() - ((:count - i) * interval '20 seconds') AS created) AS c,
+     LATERAL (SELECT CASE WHEN i % 100 < 2 THEN 'new' WHEN i % 100 < 4 THEN 'open'
+                          WHEN i % 100 < 5 THEN 'waiting' WHEN i % 100 < 10 THEN 'resolved'
+                          ELSE 'closed' END AS status) AS st
+"""
+
+
+def database_url(pg_admin_url: str, name: str) -> str:
+    return make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def recreate_database(url: str, pg_admin_url: str, create_again: bool = True) -> None:
+    name = make_url(url).database
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if create_again:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def app_config(url: str) -> dict:
+    return {"SECRET_KEY": "bench-seed", "SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": "/nonexistent"}
+
+
+def prepare(url: str, tickets: int, log) -> int:
+    """Migrate and load; returns the bench admin's staff id (an engineer with tickets of its own)."""
+    app = create_app(app_config(url))
+    with app.app_context():
+        upgrade(revision="heads")
+        started = time.perf_counter()
+        password_hash = hash_password(BENCH_STAFF_PASSWORD)
+        db.session.execute(text(
+            "INSERT INTO staff_users (email, name, role, password_hash, is_active, session_epoch, failed_logins, "
+            "created_at) SELECT CASE WHEN n = 1 THEN :admin ELSE 'engineer' || n || '@example.com' END, "
+            "'Engineer ' || n, CASE WHEN n = 1 THEN 'admin' ELSE 'support' END, :hash, true, md5(n::text), 0, now() "
+            "FROM generate_series(1, :engineers) AS n"),
+            {"admin": BENCH_STAFF_EMAIL, "hash": password_hash, "engineers": ENGINEERS})
+        db.session.execute(text(
+            "INSERT INTO customers (email, password_hash, status, session_epoch, failed_logins, name, "
+            "news_subscribed, created_at) SELECT 'customer' || n || '@bench.example.com', :hash, 'active', "
+            "md5(n::text), 0, 'Customer ' || n, false, now() FROM generate_series(1, :customers) AS n"),
+            {"hash": password_hash, "customers": CUSTOMERS})
+        db.session.execute(text("INSERT INTO products (name, created_at) SELECT 'Product ' || n, now() "
+                                "FROM generate_series(1, :products) AS n"), {"products": PRODUCTS})
+        first_staff = db.session.scalar(text("SELECT min(id) FROM staff_users"))
+        db.session.execute(text(TICKETS_SQL), {"count": tickets, "customers": CUSTOMERS, "products": PRODUCTS,
+                                               "engineers": ENGINEERS, "first_staff": first_staff})
+        db.session.commit()
+        log(f"  loaded {tickets:,} tickets in {time.perf_counter() - started:.1f}s")
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        admin_id = db.session.scalar(text("SELECT id FROM staff_users WHERE email = :e"), {"e": BENCH_STAFF_EMAIL})
+        db.session.remove()
+        db.engine.dispose()
+    _vacuum(url)
+    return admin_id
+
+
+def _vacuum(url: str) -> None:
+    """VACUUM (outside a transaction) sets the visibility map, so index-only scans skip the heap."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("VACUUM ANALYZE tickets"))
+    engine.dispose()
