@@ -38,10 +38,6 @@ def register_commands(app: Flask) -> None:
 
     for command in account_commands:
         app.cli.add_command(command)
-    from backoffice.cli_accounts import COMMANDS as account_commands
-
-    for command in account_commands:
-        app.cli.add_command(command)
     from backoffice.cli_support import COMMANDS as support_commands
 
     for command in support_commands:
@@ -120,10 +116,23 @@ def seed_scale(customers, batch):
 @with_appcontext
 def mail_worker(once, interval, batch):
     """Deliver queued mail; run as many as you like, no message is sent twice."""
+    from sqlalchemy.exc import OperationalError
+
+    from backoffice.extensions import db
     from backoffice.mail import deliver_due
 
     while True:
-        report = deliver_due(batch)
+        try:
+            report = deliver_due(batch)
+        except OperationalError as error:
+            # the database restarted or is out of reach: a long-running worker waits and tries again
+            db.session.rollback()
+            message = f"database unavailable: {error.orig or error}"
+            if once:
+                raise click.ClickException(message) from None
+            click.echo(f"{message}; retrying in {interval:g} s", err=True)
+            time.sleep(interval)
+            continue
         if report.attempted:
             click.echo(f"sent {len(report.sent)}, retrying {len(report.retrying)}, failed {len(report.failed)}")
         if once:

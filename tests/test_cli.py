@@ -106,3 +106,15 @@ def test_mail_worker_once_delivers_due_mail(smtp, runner, app):
     again = runner.invoke(args=["mail-worker", "--once"])
     assert again.exit_code == 0 and again.output == ""
     assert len(smtp.messages) == 3
+
+
+def test_mail_worker_once_reports_an_unusable_database(tmp_path):
+    from backoffice import create_app
+    from tests.conftest import base_config
+
+    app = create_app(base_config(f"sqlite:///{tmp_path / 'empty.db'}", storage_dir=str(tmp_path)))  # never migrated
+    result = app.test_cli_runner().invoke(args=["mail-worker", "--once"])
+    assert result.exit_code == 1
+    assert "database unavailable" in result.output and "outbox_messages" in result.output
+    with app.app_context():
+        db.engine.dispose()
