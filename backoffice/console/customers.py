@@ -35,10 +35,14 @@ class CustomerView(ScalableListMixin, StaffModelView):
 
     search_placeholder_text = "E-mail or name (3+ characters)"
     search_condition = staticmethod(customer_service.search_condition)
+    search_order_key = staticmethod(customer_service.search_order_key)
     column_list = ["id", "email", "name", "country", "status", "created_at", "last_login_at"]
     column_default_sort = ("id", True)
     column_sortable_list = ["id", "created_at"]
-    column_labels = {"created_at": "Registered", "last_login_at": "Last sign-in", "news_subscribed": "News"}
+    column_labels = {"created_at": "Registered", "last_login_at": "Last sign-in", "news_subscribed": "News",
+                     "terms_accepted_at": "Terms accepted", "activated_at": "Activated",
+                     "failed_logins": "Failed sign-ins since the last success",
+                     "pending_email": "New e-mail (unconfirmed)"}
     column_details_list = [
         "id", "email", "status", "name", "country", "city", "address", "phone", "company", "company_address",
         "company_admin_email", "news_subscribed", "pending_email", "created_at", "terms_accepted_at", "activated_at",
