@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, g
 
 from backoffice.services import ServiceError
-from backoffice.services.counting import bounded_count
+from backoffice.services.counting import Count, bounded_count
 
 
 class ScalableListMixin:
@@ -13,9 +13,14 @@ class ScalableListMixin:
 
     `search_condition(term)` (a staticmethod on the subclass) replaces Flask-Admin's `CAST(col) ILIKE`,
     which no index can serve. The list header shows `g.list_count`, counted by `bounded_count`.
+
+    `search_order_key()` (optional) names a column equal to the primary key that the search's index yields in
+    key order (SQLite's FTS5 rowid): while a search is on, sorting by the key sorts by it instead, so that
+    "newest first, 50 rows" reads 50 matches from the index rather than collecting and sorting all of them.
     """
 
     search_placeholder_text = "Search"
+    search_order_key = None
 
     @staticmethod
     def search_condition(term: str):
@@ -35,9 +40,22 @@ class ScalableListMixin:
         query = query.filter(condition)
         if count_query is not None:
             count_query = count_query.filter(condition)
+        g.list_search_key = self.search_order_key() if self.search_order_key else None
         return query, count_query, joins, count_joins
 
+    def _order_by(self, query, joins, sort_joins, sort_field, sort_desc):
+        key = g.get("list_search_key")
+        if key is not None and not sort_joins and self._is_primary_key(sort_field):
+            return query.order_by(key.desc() if sort_desc else key), joins
+        return super()._order_by(query, joins, sort_joins, sort_field, sort_desc)
+
+    def _is_primary_key(self, field) -> bool:
+        columns = getattr(getattr(field, "property", None), "columns", [])
+        return getattr(field, "class_", None) is self.model and list(columns) == list(
+            self.model.__mapper__.primary_key)
+
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        g.list_search_key = None
         if search:
             try:
                 self.search_condition(search)
@@ -46,7 +64,13 @@ class ScalableListMixin:
                 search = None
         count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
         if execute and page in (None, 0):
-            # the same query without order or paging, counted no further than the exact-count limit
-            _, unpaged = super().get_list(None, None, False, search, filters, execute=False, page_size=0)
-            g.list_count = bounded_count(unpaged.statement.order_by(None))
+            if len(rows) < (page_size or self.page_size):
+                g.list_count = Count(len(rows), exact=True)  # a first page that is not full holds them all
+            else:
+                # the same query without order or paging, counted no further than the exact-count limit;
+                # selecting only the key lets an index answer it without reading the rows
+                _, unpaged = super().get_list(None, None, False, search, filters, execute=False, page_size=0)
+                keys = unpaged.statement.with_only_columns(*self.model.__mapper__.primary_key,
+                                                           maintain_column_froms=True)
+                g.list_count = bounded_count(keys.order_by(None))
         return count, rows

@@ -47,6 +47,8 @@ class Customer(db.Model):
         CheckConstraint(check_in("status", CustomerStatus), name="status"),
         Index("ix_customers_status_id", "status", "id"),
         Index("ix_customers_country_id", "country", "id"),
+        # "locked customers in one country": both filters together, newest first, and a cheap capped count
+        Index("ix_customers_status_country_id", "status", "country", "id"),
         Index("ix_customers_created_at", "created_at"),
     )
 

@@ -68,3 +68,20 @@ def test_a_count_never_reads_more_than_the_limit_plus_one(app):
     assert "LIMIT" in count_sql
     values = parameters.values() if isinstance(parameters, dict) else parameters
     assert 51 in values
+
+
+def test_postgresql_does_not_count_when_the_planner_expects_far_more_than_the_limit(app, postgres_only):
+    seed_customers(2500, batch=1000)
+    db.session.execute(text("ANALYZE customers"))
+    statements = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.lower())
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        count = bounded_count(select(Customer.id), limit=100)  # about 2,500 expected: 25 times the limit
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert not count.exact and 2000 <= count.value <= 3000
+    assert [s for s in statements if s.startswith("explain")] and not [s for s in statements if "count(" in s]

@@ -70,6 +70,7 @@ def upgrade():
         batch_op.create_index('ix_customers_country_id', ['country', 'id'], unique=False)
         batch_op.create_index('ix_customers_created_at', ['created_at'], unique=False)
         batch_op.create_index('ix_customers_status_id', ['status', 'id'], unique=False)
+        batch_op.create_index('ix_customers_status_country_id', ['status', 'country', 'id'], unique=False)
 
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -143,6 +144,7 @@ def downgrade():
 
     op.drop_table('outbox_messages')
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_index('ix_customers_status_country_id')
         batch_op.drop_index('ix_customers_status_id')
         batch_op.drop_index('ix_customers_created_at')
         batch_op.drop_index('ix_customers_country_id')
