@@ -179,3 +179,22 @@ def test_a_draft_id_is_per_customer(web, app, make, sign_in_customer):
     page = other.get(f"/support/new/{key}/step/1").get_data(as_text=True)
     assert 'checked' not in page  # the other customer starts an empty draft under the same id
     assert other.get("/support/new/not-a-key/step/1").status_code == 404
+
+
+def test_step_two_asks_for_the_captcha_when_it_is_on(web, app):
+    from backoffice.portal.captcha import SESSION_KEY
+    from backoffice.services.captcha import new_challenge
+
+    app.config["CAPTCHA_ENABLED"] = True
+    key = start(web)
+    step(web, key, 1, {"type_code": "presale"})
+    page = web.get(f"/support/new/{key}/step/2").get_data(as_text=True)
+    assert "/captcha.png" in page
+    response = step(web, key, 2, {"product_id": ""})
+    assert response.status_code == 422
+    assert "Type the characters you see in the picture." in response.get_data(as_text=True)
+    assert web.get(f"/support/new/{key}/step/3").location.endswith("/step/2")  # not past the captcha
+    challenge_id, answer = new_challenge()
+    with web.session_transaction() as session:
+        session[SESSION_KEY] = challenge_id
+    assert step(web, key, 2, {"product_id": "", "captcha": answer.lower()}).location.endswith("/step/3")

@@ -95,7 +95,8 @@ def upgrade():
         batch_op.create_index('ix_tickets_type_active', ['request_type_id', 'id'], unique=False, postgresql_where=sa.text("status IN ('new', 'open', 'waiting')"), sqlite_where=sa.text("status IN ('new', 'open', 'waiting')"))
         batch_op.create_index('ix_tickets_type_priority_active', ['request_type_id', 'priority', 'id'], unique=False, postgresql_where=sa.text("status IN ('new', 'open', 'waiting')"), sqlite_where=sa.text("status IN ('new', 'open', 'waiting')"))
         batch_op.create_index('ix_tickets_type_status', ['request_type_id', 'status', 'id'], unique=False)
-        batch_op.create_index('ix_tickets_unassigned_active', ['request_type_id', 'id'], unique=False, postgresql_where=sa.text("assignee_id IS NULL AND status IN ('new', 'open', 'waiting')"), sqlite_where=sa.text("assignee_id IS NULL AND status IN ('new', 'open', 'waiting')"))
+        batch_op.create_index('ix_tickets_active_id', ['id'], unique=False, postgresql_where=sa.text("status IN ('new', 'open', 'waiting')"), sqlite_where=sa.text("status IN ('new', 'open', 'waiting')"))
+        batch_op.create_index('ix_tickets_unassigned_active', ['id'], unique=False, postgresql_where=sa.text("assignee_id IS NULL AND status IN ('new', 'open', 'waiting')"), sqlite_where=sa.text("assignee_id IS NULL AND status IN ('new', 'open', 'waiting')"))
 
     op.create_table('ticket_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -223,6 +224,7 @@ def downgrade():
 
     op.drop_table('ticket_events')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_active_id', postgresql_where=sa.text("status IN ('new', 'open', 'waiting')"), sqlite_where=sa.text("status IN ('new', 'open', 'waiting')"))
         batch_op.drop_index('ix_tickets_unassigned_active', postgresql_where=sa.text("assignee_id IS NULL AND status IN ('new', 'open', 'waiting')"), sqlite_where=sa.text("assignee_id IS NULL AND status IN ('new', 'open', 'waiting')"))
         batch_op.drop_index('ix_tickets_type_status')
         batch_op.drop_index('ix_tickets_type_priority_active', postgresql_where=sa.text("status IN ('new', 'open', 'waiting')"), sqlite_where=sa.text("status IN ('new', 'open', 'waiting')"))
