@@ -174,3 +174,41 @@ def test_concurrent_submissions_of_one_new_file_give_one_sample(app, make, postg
     assert len(sample_ids) == 1
     archive = db.session.get(Sample, sample_ids.pop())
     assert set(members_of(archive)) == {"payload.exe", "eicar.com"}
+
+
+def submit_at_once(app, customer_id: int, blobs: list) -> list[Exception]:
+    """File one request per blob from parallel threads released together; returns what they raised."""
+    from backoffice.models import Customer
+
+    barrier = threading.Barrier(len(blobs))
+    errors: list[Exception] = []
+
+    def submit(blob) -> None:
+        with app.app_context():
+            try:
+                owner = db.session.get(Customer, customer_id)
+                barrier.wait(timeout=10)
+                create_submission(SYSTEM, owner, request("shared.zip"), blob)
+            except Exception as error:  # noqa: BLE001  reported to the test
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=(blob,)) for blob in blobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+def test_concurrent_archives_sharing_new_members_do_not_deadlock(app, make, postgres_only):
+    customer_id = make.customer().id
+    for _attempt in range(3):
+        first, second = os.urandom(3000), os.urandom(3000)
+        # the same two new files, listed in opposite orders in two different archives
+        blobs = [stored(plain_zip({"a.bin": first, "b.bin": second})),
+                 stored(plain_zip({"b.bin": second, "a.bin": first, "note.txt": b"second archive"}))]
+        assert submit_at_once(app, customer_id, blobs) == []
+    db.session.expire_all()
+    assert sample_count() == 3 * 4 + 1  # per attempt two archives and two shared members; one note for all
