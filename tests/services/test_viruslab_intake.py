@@ -212,3 +212,21 @@ def test_concurrent_archives_sharing_new_members_do_not_deadlock(app, make, post
         assert submit_at_once(app, customer_id, blobs) == []
     db.session.expire_all()
     assert sample_count() == 3 * 4 + 1  # per attempt two archives and two shared members; one note for all
+
+
+def test_the_last_update_date_may_be_today_anywhere_but_not_later(app, make):
+    from datetime import UTC, datetime
+
+    from backoffice.clock import set_now
+    from backoffice.services import ServiceError
+    from backoffice.services.viruslab.submissions import check_request
+
+    set_now(datetime(2026, 3, 10, 20, 0, tzinfo=UTC))  # already 11 March in Auckland
+    form = request(None)
+    form.request_type = "description"
+    form.last_update_date = date(2026, 3, 11)
+    assert check_request(form, None).last_update_date == date(2026, 3, 11)
+    form.last_update_date = date(2026, 3, 12)
+    with pytest.raises(ServiceError) as refused:
+        check_request(form, None)
+    assert refused.value.field == "last_update_date"

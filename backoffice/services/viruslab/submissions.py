@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
@@ -67,7 +67,8 @@ def check_request(form: RequestForm, blob: StoredBlob | None) -> RequestForm:
         raise ServiceError("Name the product installed on your computer.", "product")
     if form.last_update_date is None:
         raise ServiceError("Enter the date of the last successful database update.", "last_update_date")
-    if form.last_update_date > utcnow().date():
+    # "today" where the customer is: the last time zone to reach a date is UTC+14
+    if form.last_update_date > (utcnow() + timedelta(hours=14)).date():
         raise ServiceError("The date of the last database update cannot be in the future.", "last_update_date")
     try:
         email = validate_email(form.email or "", check_deliverability=False).normalized.lower()
