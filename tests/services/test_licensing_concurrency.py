@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from backoffice.models import AuditEvent, CodeRegistration
 from tests.licensing_helpers import active_holders, count, make_code
 
@@ -14,6 +16,18 @@ SEATS = 3
 
 def test_twenty_concurrent_adds_of_a_three_seat_code_take_exactly_three_seats(
         postgres_only, app, make, sign_in_customer):
+    fire_concurrent_adds(app, make, sign_in_customer)
+
+
+def test_on_sqlite_the_conditional_update_alone_keeps_the_limit(app, make, sign_in_customer, backend):
+    """SQLite has no row locks: the seat is taken by `UPDATE ... WHERE seats_taken < seats`, which SQLite runs
+    under its database write lock, so the same 20 concurrent adds still take exactly 3 seats."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL has the row-lock test above")
+    fire_concurrent_adds(app, make, sign_in_customer)
+
+
+def fire_concurrent_adds(app, make, sign_in_customer):
     code = make_code(seats=SEATS)
     typed = code.code.lower()  # read here: the threads have no app context of this test
     clients = [sign_in_customer(app.test_client(), make.customer()) for _ in range(ACCOUNTS)]
