@@ -94,7 +94,8 @@ def test_blacklisting_many_codes_is_all_or_nothing_and_lifting_keeps_history(app
         (3, f"{first.code} is also on line 1"), (4, "'nonsense' is not an activation code. An activation code has "
                                                     "20 letters and digits in 4 blocks of 5, separated by hyphens, "
                                                     "for example ABCDE-12345-FGHIJ-67890."),
-        (5, "ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ is not a known activation code."), (6, f"{listed.code} is already on the blacklist"),
+        (5, "ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ is not a known activation code."),
+        (6, f"{listed.code} is already on the blacklist"),
     ]
     assert count(BlacklistEntry) == 1
     assert not blacklist_codes(lines_from_form(first.code, "other", None), ACTOR).ok  # "other" needs a note
