@@ -98,3 +98,4 @@ def _same_work_as_a_real_reset(address: str) -> None:
 def _set_password(customer: Customer, new: str) -> None:
     customer.password_hash = hash_password(new)
     customer.session_epoch = new_session_epoch()  # signs out every session, remember-me cookies included
+    tokens.revoke(customer, TokenPurpose.PASSWORD_RESET)  # an older reset link must not undo this password

@@ -64,3 +64,12 @@ def test_reset_link_expires_after_an_hour_and_a_newer_link_replaces_it(smtp, cli
 
 def test_forged_reset_link(client):
     assert client.get("/reset-password/not-a-real-token").status_code == 404
+
+
+def test_changing_the_password_voids_an_outstanding_reset_link(smtp, client, make):
+    make.customer(email="ann@example.com")
+    client.post("/forgot-password", data={"email": "ann@example.com"})
+    link = link_in(only_message_to(deliver(smtp), "ann@example.com"), "/reset-password/")
+    client.post("/login", data={"email": "ann@example.com", "password": PASSWORD})
+    client.post("/account/password", data={"current_password": PASSWORD, "password": NEW, "confirm": NEW})
+    assert client.get(link).status_code == 404
