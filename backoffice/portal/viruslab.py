@@ -69,10 +69,7 @@ def _clean_file_name(name: str) -> str:
 
 def _request_of(values, pending: dict | None) -> tuple[service.RequestForm, StoredBlob | None]:
     raw_date = values.get("last_update_date")
-    try:
-        day = raw_date if isinstance(raw_date, date) else date.fromisoformat(raw_date or "")
-    except ValueError:
-        day = None
+    day = raw_date if isinstance(raw_date, date) else _as_date(values)
     blob = StoredBlob(**{k: v for k, v in pending.items() if k != "file_name"}) if pending else None
     form = service.RequestForm(values.get("request_type") or "", values.get("description") or "",
                                values.get("product") or "", day, values.get("email") or "",
@@ -96,7 +93,8 @@ def _render_form(form: ViruslabRequestForm, status: int = 200):
 @customer_required
 def viruslab_new():
     form = ViruslabRequestForm()
-    if request.method == "GET":
+    if request.method == "GET":  # a new request starts without a file; only "Back to edit" keeps one
+        session.pop(PENDING_KEY, None)
         form.email.data = form.email.data or current_customer().email
         return _render_form(form)
     too_large = _store_upload(form)  # keep the file even if another field needs fixing
@@ -113,7 +111,7 @@ def viruslab_new():
     except ServiceError as error:
         _show_error(form, error)
         return _render_form(form, 422)
-    review = ViruslabReviewForm(formdata=None, data={**values, "last_update_date": values["last_update_date"]})
+    review = ViruslabReviewForm(formdata=None, data=values)
     return render_template("portal/viruslab/review.html", form=review, values=values, pending=_pending_file(),
                            type_label=REQUEST_TYPE_LABELS.get(values["request_type"]),
                            title="Check your request to the Virus Lab")

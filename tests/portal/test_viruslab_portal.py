@@ -80,6 +80,8 @@ def test_back_to_edit_keeps_the_values_and_the_file(app, make, sign_in_customer)
     review = client.post("/viruslab/new", data=request_data(description="Kept text"),
                          content_type="multipart/form-data")
     assert review.status_code == 200 and b"a.bin" in review.data
+    # opening the form afresh starts a new request: the old file is not sent by accident
+    assert b'id="kept-file"' not in client.get("/viruslab/new").data
 
 
 def test_bad_input_is_explained_beside_its_field_and_nothing_is_written(app, make, sign_in_customer):
