@@ -201,3 +201,12 @@ def store_path(sha256: str):
     from backoffice.storage import blob_path
 
     return blob_path(sha256)
+
+
+def test_a_rule_cannot_include_files_from_the_server(make, console, client):
+    signed_in(make, console, "analyst")
+    source = 'include "/etc/passwd"\nrule Reader { condition: true }'
+    response = client.post("/console/yara/new/", data={"name": "Reader", "source": source, "enabled": "y"})
+    assert response.status_code == 200 and b"does not compile" in response.data
+    assert b"root:" not in response.data
+    assert db.session.scalar(select(YaraRule)) is None

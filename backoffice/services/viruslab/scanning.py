@@ -38,7 +38,7 @@ def rule_sources() -> dict[str, str]:
 
 def compile_rules() -> yara.Rules | None:
     sources = rule_sources()
-    return yara.compile(sources=sources) if sources else None
+    return yara.compile(sources=sources, includes=False) if sources else None
 
 
 def scan(sample: Sample, rules: yara.Rules | None) -> list[YaraMatch]:
@@ -75,7 +75,8 @@ def validate_source(source: str) -> None:
     if len(source) > MAX_SOURCE_CHARS:
         raise ServiceError(f"A rule source may hold at most {MAX_SOURCE_CHARS} characters.", "source")
     try:
-        yara.compile(source=source)
+        # no `include`: a rule must not read files on the server (nor echo them in a compiler message)
+        yara.compile(source=source, includes=False)
     except yara.SyntaxError as error:
         raise ServiceError(f"The rule does not compile: {error}", "source") from None
     except yara.Error as error:
