@@ -133,3 +133,29 @@ def test_draft_files_move_to_the_ticket(app, make):
     assert sorted((f.filename, f.source, f.draft_id) for f in files) == [
         ("gsi.zip", "sysinfo", None), ("invoice.pdf", "web", None)]
     assert all(f.message_id is not None for f in files)
+
+
+def test_unfinished_drafts_are_pruned_after_a_while(app, make, runner):
+    import io
+    from datetime import UTC, datetime, timedelta
+
+    from backoffice.clock import set_now
+    from backoffice.services.support.attachments import Upload
+
+    set_now(datetime(2026, 6, 1, tzinfo=UTC))
+    customer = make.customer()
+    stale = wizard.open_draft(customer.id, wizard.new_draft_key())
+    wizard.save_step(stale, 1, {"type_code": "presale"})
+    wizard.save_step(stale, 2, {"product_id": ""})
+    wizard.save_step(stale, 3, {"subject": "Forgotten", "description": "A draft nobody finished in time."},
+                     uploads=[Upload(io.BytesIO(b"x"), "x.txt")])
+    stale_key = stale.draft_key
+    make_ticket(customer)  # a submitted draft stays: it names its ticket
+    set_now(datetime(2026, 6, 1, tzinfo=UTC) + timedelta(days=8))
+    fresh = wizard.open_draft(customer.id, wizard.new_draft_key())
+    wizard.save_step(fresh, 1, {"type_code": "presale"})
+    result = runner.invoke(args=["prune-wizard-drafts"])
+    assert "dropped 1 unfinished draft" in result.output
+    keys = set(db.session.scalars(select(WizardDraft.draft_key)))
+    assert stale_key not in keys and fresh.draft_key in keys and len(keys) == 2
+    assert db.session.scalar(select(func.count()).select_from(Attachment).where(Attachment.ticket_id.is_(None))) == 0
