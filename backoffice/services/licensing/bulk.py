@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, literal, select, text
+from sqlalchemy.exc import IntegrityError
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
@@ -72,7 +73,13 @@ def import_codes(text_lines: Iterable[str], actor: Actor, dry_run: bool = False,
         source = select(staging.c.code, staging.c.product_id, staging.c.seats, staging.c.valid_from,
                         staging.c.expires_at, literal(0), literal(0), literal(now, UTCDateTime))
         source = source.order_by(staging.c.line)
-        db.session.execute(insert(ActivationCode.__table__).from_select(columns, source))
+        try:
+            db.session.execute(insert(ActivationCode.__table__).from_select(columns, source))
+        except IntegrityError:  # a parallel import or generation added one of these codes after our check
+            db.session.rollback()
+            report.error(0, "Another import added some of these codes while this file was checked; nothing was "
+                            "written. Send the file again to see which lines they are.")
+            return report
         report.written = writer.rows  # every staged row goes in (psycopg reports no rowcount for INSERT ... SELECT)
         record(actor, "codes.imported", object_type="activation_codes", after={"count": report.written})
         writer.drop()
