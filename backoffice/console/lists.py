@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, g
 
+from backoffice.console.row_actions import prebuilt
 from backoffice.services import ServiceError
 from backoffice.services.counting import Count, bounded_count
 
@@ -12,7 +13,8 @@ class ScalableListMixin:
     """For StaffModelView subclasses over large tables.
 
     `search_condition(term)` (a staticmethod on the subclass) replaces Flask-Admin's `CAST(col) ILIKE`,
-    which no index can serve. The list header shows `g.list_count`, counted by `bounded_count`.
+    which no index can serve. The list header shows `g.list_count`, counted by `bounded_count`. Row icons are
+    prebuilt links (console/row_actions.py).
 
     `search_order_key()` (optional) names a column equal to the primary key that the search's index yields in
     key order (SQLite's FTS5 rowid): while a search is on, sorting by the key sorts by it instead, so that
@@ -34,6 +36,9 @@ class ScalableListMixin:
 
     def search_placeholder(self) -> str:
         return self.search_placeholder_text
+
+    def get_list_row_actions(self):
+        return prebuilt(super().get_list_row_actions())
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         condition = self.search_condition(search)

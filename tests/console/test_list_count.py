@@ -99,3 +99,20 @@ def test_a_search_page_reads_the_index_in_order_on_sqlite(app, signed_in, client
     plan = " ".join(row[-1] for row in db.session.connection().exec_driver_sql(
         "EXPLAIN QUERY PLAN " + list_sql, ("\"scale.example\"", 50, 0)))
     assert "customers_fts VIRTUAL TABLE" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_row_icons_link_each_row_to_its_pages_for_the_roles_that_may_use_them(make, console, client):
+    customer = make.customer()
+    support, analyst = make.staff("support"), make.staff("analyst")
+    details = f'<a class="icon" href="/console/customers/details/?id={customer.id}&amp;url=/console/customers/'
+    edit = f'<a class="icon" href="/console/customers/edit/?id={customer.id}&amp;url=/console/customers/'
+
+    console.login(support.email, PASSWORD)
+    page = client.get("/console/customers/").get_data(as_text=True)
+    assert details in page and edit in page
+    assert 'title="View Record"' in page and 'title="Edit Record"' in page
+
+    console.logout()
+    console.login(analyst.email, PASSWORD)
+    page = client.get("/console/customers/").get_data(as_text=True)
+    assert details in page and edit not in page  # analysts read customers, never edit them

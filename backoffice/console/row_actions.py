@@ -1,0 +1,48 @@
+"""The view/edit icons of each list row, rendered without a template macro and a `url_for` per row.
+
+Flask-Admin renders them through a Jinja macro that builds each link with `url_for`: two per row, which is
+about half the time of a 50-row console page. Here each page builds each link once, with a placeholder for
+the row id, and every row fills it in. The HTML is the same as Flask-Admin's `row_actions.link` macro.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import g
+from flask_admin.model.template import BaseListRowAction, EditRowAction, ViewRowAction
+from markupsafe import Markup
+
+_ROW_ID = "ROWIDPLACEHOLDER"  # survives url_for's quoting unchanged
+
+
+class PrebuiltLinkRowAction(BaseListRowAction):
+    def __init__(self, endpoint: str, icon_class: str, title: str):
+        super().__init__(title=title)
+        self.endpoint = endpoint
+        self.icon_class = icon_class
+
+    def render(self, context, row_id, row):
+        href = self._url_template(context).replace(_ROW_ID, quote(str(row_id), safe=""))
+        return Markup('<a class="icon" href="{}" title="{}">\n  <span class="{}"></span>\n</a>\n').format(
+            href, self.title or "", self.icon_class)
+
+    def _url_template(self, context) -> str:
+        return_url = context.resolve("return_url")
+        cache = g.setdefault("prebuilt_row_urls", {})
+        key = (context.resolve("admin_view").endpoint, self.endpoint, return_url)
+        if key not in cache:
+            cache[key] = context.resolve("get_url")(self.endpoint, id=_ROW_ID, url=return_url)
+        return cache[key]
+
+
+def prebuilt(actions: list[BaseListRowAction]) -> list[BaseListRowAction]:
+    """Flask-Admin's plain view and edit actions swapped for prebuilt ones; any other action kept as it is."""
+    swapped = []
+    for action in actions:
+        if type(action) is ViewRowAction:
+            action = PrebuiltLinkRowAction(".details_view", "fa fa-eye glyphicon glyphicon-eye-open", action.title)
+        elif type(action) is EditRowAction:
+            action = PrebuiltLinkRowAction(".edit_view", "fa fa-pencil glyphicon glyphicon-pencil", action.title)
+        swapped.append(action)
+    return swapped
