@@ -81,7 +81,7 @@ class Config:
     TICKET_REOPEN_DAYS = 30  # a customer may reopen a resolved or closed request this long after it ended
     TICKET_AUTOCLOSE_DAYS = 7  # `backoffice close-resolved` closes requests resolved longer ago than this
     WIZARD_DRAFT_DAYS = 7  # unfinished wizard drafts (and their uploads) are dropped after this
-    QUEUE_COUNT_LIMIT = 1000  # queue counts in the console are exact up to this, then estimated
+    QUEUE_COUNT_LIMIT = 500  # queue counts in the console are exact up to this, then "more than" it
     FTP_HOST = "127.0.0.1"  # the large-file channel: `backoffice ftp-server`
     FTP_PORT = 2121
     FTP_PUBLIC_URL = "ftp://127.0.0.1:2121"  # shown to customers with their request number as login

@@ -27,6 +27,7 @@ from bench.queues_seed import (
     RARE_WORD,
     app_config,
     database_url,
+    loaded_staff_id,
     prepare,
     recreate_database,
 )
@@ -45,8 +46,12 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes:
             log(f"PostgreSQL with {size:,} tickets")
             url = database_url(args.pg_admin_url, f"bench_queues_{size}")
-            recreate_database(url, args.pg_admin_url)
-            staff_id = prepare(url, size, log)
+            staff_id = loaded_staff_id(url, size) if args.reuse else None
+            if staff_id is None:
+                recreate_database(url, args.pg_admin_url)
+                staff_id = prepare(url, size, log)
+            else:
+                log("  reusing the database loaded by an earlier --keep-databases run")
             base = servers.enter_context(gunicorn(url, Path(workdir) / f"instance-{size}", args.workers))
             session = Session(base)
             session.sign_in(BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD)
@@ -62,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                 for name, path, params, _expect in measured:
                     samples[(size, name)].append(session.timed_get(path, params))
         rows = {key: Timing.of(times) for key, times in samples.items()}
-    if not args.keep_databases:
+    if not (args.keep_databases or args.reuse):
         for size in args.sizes:
             recreate_database(database_url(args.pg_admin_url, f"bench_queues_{size}"), args.pg_admin_url, False)
     table, verdicts = markdown_table(rows), target_checks(rows, args.sizes)
@@ -82,7 +87,9 @@ def parse_args(argv):
     parser.add_argument("--sizes", default="10000,2000000", type=lambda v: [int(n) for n in v.split(",")])
     parser.add_argument("--requests", type=int, default=30, help="measured rounds (after 3 warm-up requests)")
     parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL, help="a PostgreSQL URL allowed to create databases")
-    parser.add_argument("--keep-databases", action="store_true")
+    parser.add_argument("--keep-databases", action="store_true", help="keep the loaded databases afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time again over databases an earlier --keep-databases run loaded (and keep them)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--markdown", help="also write the table and verdicts to this file")
     return parser.parse_args(argv)

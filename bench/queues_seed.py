@@ -28,7 +28,7 @@ INSERT INTO tickets (number, customer_id, draft_key, request_type_id, product_id
     product_version, status, priority, assignee_id, created_at, last_activity_at, first_response_due_at,
     resolution_due_at, first_response_at, waiting_since, paused_seconds, resolved_at, closed_at)
 SELECT 'TS-2025-' || lpad(i::text, 7, '0'),
-       1 + (i * 7919) % :customers,
+       1 + (i::bigint * 7919) % :customers,
        'bench-' || i,
        1 + (i * 5) % 8,
        1 + i % :products,
@@ -113,3 +113,17 @@ def _vacuum(url: str) -> None:
     with engine.connect() as connection:
         connection.execute(text("VACUUM ANALYZE tickets"))
     engine.dispose()
+
+
+def loaded_staff_id(url: str, tickets: int) -> int | None:
+    """The bench admin's id when the database already holds exactly `tickets` tickets, else None."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if connection.scalar(text("SELECT count(*) FROM tickets")) != tickets:
+                return None
+            return connection.scalar(text("SELECT id FROM staff_users WHERE email = :e"), {"e": BENCH_STAFF_EMAIL})
+    except Exception:  # no such database (or no schema yet): load it
+        return None
+    finally:
+        engine.dispose()

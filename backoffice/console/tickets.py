@@ -40,7 +40,7 @@ class TicketQueueView(TicketPageMixin, StaffBaseView):
         now = utcnow()
         return self.render(
             "console/tickets/list.html", filters=filters, rows=rows, next_before=next_before,
-            count=queues.count(filters, staff.id), sidebar=queues.queue_counts(staff.id),
+            count=queues.count(filters, staff.id, (rows, next_before)), sidebar=queues.queue_counts(staff.id),
             overdue={t.id for t in rows if sla.is_overdue(t, now)},
             kind=queues.request_type_by_code(filters.queue), states=queues.STATES, ages=queues.AGES,
             products=db.session.query(Product).order_by(Product.name).limit(500).all(),

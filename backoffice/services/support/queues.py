@@ -172,8 +172,11 @@ def _as_count(value: int, limit: int) -> Count:
     return Count(value, exact=True) if value <= limit else Count(limit, exact=False, floor=True)
 
 
-def count(filters: Filters, staff_id: int | None) -> Count:
+def count(filters: Filters, staff_id: int | None, first_page: tuple[list, int | None] | None = None) -> Count:
+    """How many tickets match. A first page with no next page already is the whole answer: no query."""
     limit = current_app.config["QUEUE_COUNT_LIMIT"]
+    if first_page is not None and filters.before is None and first_page[1] is None:
+        return Count(len(first_page[0]), exact=True)
     value = db.session.scalar(select(_capped(select(literal(1)).select_from(Ticket)
                                              .where(*conditions(filters, staff_id)), limit)))
     return _as_count(value, limit)
