@@ -85,3 +85,13 @@ def test_postgresql_does_not_count_when_the_planner_expects_far_more_than_the_li
         event.remove(db.engine, "before_cursor_execute", remember)
     assert not count.exact and 2000 <= count.value <= 3000
     assert [s for s in statements if s.startswith("explain")] and not [s for s in statements if "count(" in s]
+
+
+def test_search_terms_with_colons_and_percent_signs_are_counted_as_typed(app, make):
+    from backoffice.services.customers import search_condition
+
+    make.customer(email="weird@example.com", name="Ann :ab%cd")
+    make.customer(email="plain@example.com", name="Ann abcd")
+
+    count = bounded_count(select(Customer.id).where(search_condition(":ab%")), limit=10)
+    assert count == Count(1, exact=True)
