@@ -178,3 +178,15 @@ def test_ratings_page_per_engineer_and_queue(make, console, client, ticket):
     assert engineer.email in page and "Pre-sale question" in page and "100%" in page
     assert "quick" in client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
     set_now(datetime.now(UTC) + timedelta(days=1))
+
+
+def test_text_search_widens_its_window_to_older_tickets(app, make, console, client):
+    app.config["SEARCH_WINDOW_IDS"] = 1
+    console.login(make.staff("support").email, PASSWORD)
+    old = make_ticket(make.customer(), subject="Firewall blocks the printer",
+                      description="The firewall blocks the network printer since the update.")
+    for n in range(4):
+        make_ticket(make.customer(), subject=f"Unrelated question {n}", description="Nothing to see here at all.")
+    page = client.get("/console/tickets/", query_string={"q": "printer", "status": "any"}).get_data(as_text=True)
+    assert page.count('name="ticket_id"') == 1 and old.number in page
+    assert "1 matching" in page

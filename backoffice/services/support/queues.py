@@ -153,14 +153,40 @@ def base_query(filters: Filters, staff_id: int | None) -> Select:
     return select(Ticket).where(*conditions(filters, staff_id))
 
 
+def is_text_search(term: str) -> bool:
+    term = term.strip()
+    return bool(term) and not numbers.looks_like_number(term) and "@" not in term
+
+
 def page(filters: Filters, staff_id: int | None) -> tuple[list[Ticket], int | None]:
     """One page of the list and the `before` id of the next page (None on the last page)."""
     query = base_query(filters, staff_id)
     if filters.before:
         query = query.where(Ticket.id < filters.before)
-    rows = list(db.session.scalars(query.order_by(Ticket.id.desc()).limit(PAGE_SIZE + 1)).unique())
+    if filters.q and "q" not in filters.errors and is_text_search(filters.q):
+        rows = _text_search_page(query, filters.before)
+    else:
+        rows = list(db.session.scalars(query.order_by(Ticket.id.desc()).limit(PAGE_SIZE + 1)).unique())
     next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
     return rows[:PAGE_SIZE], next_before
+
+
+def _text_search_page(query: Select, before: int | None) -> list[Ticket]:
+    """Newest matches first, looking in a window of recent ids that widens until a page is full.
+
+    A common word matches thousands of tickets; sorting all of them by id means a heap read per match. The
+    window lets the database AND the text index with the primary key's id range, so it reads only the
+    matches it shows, however large the table; a rare word widens the window a few times.
+    """
+    upper = before or (db.session.scalar(select(func.max(Ticket.id))) or 0) + 1
+    window = current_app.config["SEARCH_WINDOW_IDS"]
+    while True:
+        lower = max(upper - window, 0)
+        rows = list(db.session.scalars(query.where(Ticket.id >= lower, Ticket.id < upper)
+                                       .order_by(Ticket.id.desc()).limit(PAGE_SIZE + 1)).unique())
+        if len(rows) > PAGE_SIZE or lower == 0:
+            return rows
+        window *= 4
 
 
 def _capped(query: Select, limit: int):
@@ -177,6 +203,8 @@ def count(filters: Filters, staff_id: int | None, first_page: tuple[list, int | 
     limit = current_app.config["QUEUE_COUNT_LIMIT"]
     if first_page is not None and filters.before is None and first_page[1] is None:
         return Count(len(first_page[0]), exact=True)
+    if first_page is not None and filters.q and is_text_search(filters.q):
+        return Count(PAGE_SIZE, exact=False, floor=True)  # counting every match would read every match
     value = db.session.scalar(select(_capped(select(literal(1)).select_from(Ticket)
                                              .where(*conditions(filters, staff_id)), limit)))
     return _as_count(value, limit)
