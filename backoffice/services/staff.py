@@ -121,8 +121,10 @@ def update_staff(staff: StaffUser, values: dict, actor: Actor, new_password: str
     """
     if "role" in values and values["role"] not in set(StaffRole):
         raise ServiceError(f"Role must be one of: {', '.join(StaffRole)}.", "role")
-    if "name" in values and not (values["name"] or "").strip():
-        raise ServiceError("Enter the person's name.", "name")
+    if "name" in values:
+        values = {**values, "name": (values["name"] or "").strip()}
+        if not values["name"]:
+            raise ServiceError("Enter the person's name.", "name")
     if actor.kind == "staff" and actor.id == staff.id and (
         values.get("role", staff.role) != staff.role or values.get("is_active", True) is False
     ):

@@ -97,7 +97,7 @@ def test_a_duplicate_email_is_refused_beside_the_field(admin, make, client):
 def test_admin_changes_role_and_active_state_and_it_is_audited(admin, make, client):
     staff = make.staff("support", name="Sam Support")
     response = client.post(f"/console/staff/edit/?id={staff.id}",
-                           data=_edit_data(staff, role="analyst", is_active=None))
+                           data=_edit_data(staff, role="analyst", is_active=None, name="  Sam Support "))
     assert response.status_code == 302
     db.session.expire_all()
     staff = db.session.get(StaffUser, staff.id)
