@@ -82,7 +82,7 @@ class Config:
     TICKET_AUTOCLOSE_DAYS = 7  # `backoffice close-resolved` closes requests resolved longer ago than this
     WIZARD_DRAFT_DAYS = 7  # unfinished wizard drafts (and their uploads) are dropped after this
     QUEUE_COUNT_LIMIT = 500  # queue counts in the console are exact up to this, then "more than" it
-    SEARCH_WINDOW_IDS = 100_000  # a console text search looks at this many recent ids first, then widens
+    SEARCH_WINDOW_IDS = 10_000  # a console text search looks at this many recent ids first, then widens
     FTP_HOST = "127.0.0.1"  # the large-file channel: `backoffice ftp-server`
     FTP_PORT = 2121
     FTP_PUBLIC_URL = "ftp://127.0.0.1:2121"  # shown to customers with their request number as login
