@@ -16,24 +16,18 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import pg, report
 from bench.console_app import BASELINE_ENDPOINT, BASELINE_URL, create_bench_app, equal_filter_params
-from bench.console_seed import (
-    BENCH_STAFF_EMAIL,
-    BENCH_STAFF_PASSWORD,
-    app_config,
-    database_url,
-    drop_database,
-    prepare,
-    recreate_database,
-)
-from bench.http_timing import ConsoleSession, Timing, gunicorn
+from bench.console_seed import database_url, prepare, recreate_database
+from bench.http_timing import ConsoleSession, Timing, time_interleaved
+from bench.pg import PG_ADMIN_URL
+from bench.report import log, measured_at, verdict, write_markdown
+from bench.server import BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD, gunicorn, seed_app_config
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 CONSOLE = ("console", "customers", "/console/customers/")
 BASELINE = ("baseline", BASELINE_ENDPOINT, BASELINE_URL + "/")
 
@@ -58,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = target_checks(results, args.sizes)
     print("\n".join(verdicts))
     if args.markdown:
-        write_markdown(Path(args.markdown), argv if argv is not None else sys.argv[1:], results, verdicts)
+        command = " ".join([".venv/bin/python -m bench.console_lists", *(argv if argv is not None else sys.argv[1:])])
+        write_markdown(Path(args.markdown), "Console customer lists at scale", command,
+                       f"{measured_at()}, {os.cpu_count()} CPUs, load average at the end "
+                       f"{' / '.join(f'{v:.1f}' for v in os.getloadavg())}", markdown_table(results), verdicts)
     return 0
 
 
@@ -81,11 +78,7 @@ def parse_args(argv):
 
 
 def run_backend(backend: str, args, workdir: Path) -> list[Row]:
-    """Load one database per size, serve each, then time every (size, view) in interleaved rounds.
-
-    Round-robin rather than N requests in a row: the machine is shared, and a burst of load elsewhere then
-    slows every view and size alike instead of skewing the one being measured at that moment.
-    """
+    """Load one database per size, serve each, then time every (size, view) in interleaved rounds."""
     targets = []
     with ExitStack() as servers:
         for size in args.sizes:
@@ -100,27 +93,18 @@ def run_backend(backend: str, args, workdir: Path) -> list[Row]:
             session.sign_in(BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD)
             targets.append((size, session, measured_views(url, terms)))
         log(f"  timing {args.requests} rounds of {sum(len(views) for _, _, views in targets)} pages")
-        samples: dict[tuple[int, str], list[float]] = {}
-        for size, session, views in targets:
-            for name, path, params, expect in views:
-                session.warm_up(path, params, expect)
-                samples[(size, name)] = []
-        for _ in range(args.requests):
-            for size, session, views in targets:
-                for name, path, params, _expect in views:
-                    samples[(size, name)].append(session.timed_get(path, params))
+        timings = time_interleaved(targets, args.requests)
     if backend == "postgresql" and not args.keep_databases:
         for size in args.sizes:
-            drop_database(database_url(backend, args.pg_admin_url, f"{args.pg_database}_{size}", workdir),
-                          args.pg_admin_url)
-    rows = [Row(backend, size, name, Timing.of(times)) for (size, name), times in samples.items()]
+            pg.drop_database(args.pg_admin_url, f"{args.pg_database}_{size}")
+    rows = [Row(backend, size, name, timing) for (size, name), timing in timings.items()]
     log(markdown_table(rows))
     return rows
 
 
 def measured_views(url: str, terms: dict) -> list[tuple[str, str, dict, str | None]]:
     """(name, path, query, text the page must show) for each view, console and baseline side by side."""
-    app = create_bench_app(app_config(url))
+    app = create_bench_app(seed_app_config(url))
     filters = {"status": "locked", "country": terms["country"]}
     views = []
     for label, endpoint, path in (CONSOLE, BASELINE):
@@ -137,13 +121,13 @@ def measured_views(url: str, terms: dict) -> list[tuple[str, str, dict, str | No
 def markdown_table(results: list[Row]) -> str:
     """One line per page; console lines also give their p50 as a multiple of the baseline's."""
     p50 = {(row.backend, row.rows, row.view): row.timing.p50_ms for row in results}
-    lines = ["| backend | rows | view | p50 ms | p95 ms | p50 vs baseline |", "|---|---:|---|---:|---:|---:|"]
+    lines = []
     for row in results:
         baseline = p50.get((row.backend, row.rows, row.view.replace("console ", "baseline ", 1)))
         ratio = f"{row.timing.p50_ms / baseline:.3f}x" if baseline and row.view.startswith("console ") else ""
-        lines.append(f"| {row.backend} | {row.rows:,} | {row.view} | {row.timing.p50_ms:.1f} | "
-                     f"{row.timing.p95_ms:.1f} | {ratio} |")
-    return "\n".join(lines)
+        lines.append([row.backend, f"{row.rows:,}", row.view, f"{row.timing.p50_ms:.1f}", f"{row.timing.p95_ms:.1f}",
+                      ratio])
+    return report.markdown_table(["backend", "rows", "view", "p50 ms", "p95 ms", "p50 vs baseline"], "lrlrrr", lines)
 
 
 def target_checks(results: list[Row], sizes: list[int]) -> list[str]:
@@ -156,10 +140,7 @@ def target_checks(results: list[Row], sizes: list[int]) -> list[str]:
         if numerator is None or denominator is None:
             return
         ratio = numerator / denominator
-        if limit is None:
-            verdicts.append(f"INFO  {label}: {ratio:.3f}x")
-        else:
-            verdicts.append(f"{'PASS' if ratio <= limit else 'MISS'}  {label}: {ratio:.3f}x (target <= {limit}x)")
+        verdicts.append(f"INFO  {label}: {ratio:.3f}x" if limit is None else verdict(label, ratio, limit))
 
     for backend in dict.fromkeys(row.backend for row in results):
         def at(rows, view, backend=backend):
@@ -177,20 +158,6 @@ def target_checks(results: list[Row], sizes: list[int]) -> list[str]:
             check(f"{backend} search {kind} vs baseline at {large:,}",
                   at(large, f"console search {kind}"), at(large, f"baseline search {kind}"), 0.05)
     return verdicts
-
-
-def write_markdown(path: Path, argv: list[str], results: list[Row], verdicts: list[str]) -> None:
-    command = " ".join([".venv/bin/python -m bench.console_lists", *argv])
-    path.write_text("\n".join([
-        "# Console customer lists at scale: measured figures", "",
-        f"Command: `{command}`  ", f"Measured: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-        f"{os.cpu_count()} CPUs, load average at the end {' / '.join(f'{v:.1f}' for v in os.getloadavg())}", "",
-        markdown_table(results), "", "Targets (p50):", "", *[f"- {line}" for line in verdicts], "",
-    ]))
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

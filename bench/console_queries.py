@@ -19,16 +19,10 @@ from sqlalchemy import event
 
 from backoffice.extensions import db
 from bench.console_app import create_bench_app
-from bench.console_lists import PG_ADMIN_URL, measured_views
-from bench.console_seed import (
-    BENCH_STAFF_EMAIL,
-    BENCH_STAFF_PASSWORD,
-    app_config,
-    database_url,
-    prepare,
-    recreate_database,
-    search_terms,
-)
+from bench.console_lists import measured_views
+from bench.console_seed import database_url, prepare, recreate_database, search_terms
+from bench.pg import PG_ADMIN_URL
+from bench.server import BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD, seed_app_config
 
 
 def main(argv=None) -> int:
@@ -47,7 +41,7 @@ def main(argv=None) -> int:
     if not args.reuse:
         recreate_database(args.backend, url, args.pg_admin_url)
         prepare(args.backend, url, args.customers, lambda message: print(message, file=sys.stderr))
-    app = create_bench_app({**app_config(url), "WTF_CSRF_ENABLED": False})
+    app = create_bench_app({**seed_app_config(url), "WTF_CSRF_ENABLED": False})
     with app.app_context():
         terms = search_terms()
         db.session.remove()

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from backoffice import create_app
@@ -23,9 +23,9 @@ from backoffice.extensions import db
 from backoffice.models import Customer, StaffRole, StaffUser
 from backoffice.security import hash_password
 from backoffice.seeding import COUNTRIES, FIRST_NAMES, LAST_NAMES, STATUS_WEIGHTS
+from bench import pg
+from bench.server import BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD, seed_app_config
 
-BENCH_STAFF_EMAIL = "bench-admin@example.com"
-BENCH_STAFF_PASSWORD = "bench-admin-password"
 COLUMNS = ("email", "password_hash", "status", "session_epoch", "failed_logins", "name", "country", "city",
            "news_subscribed", "created_at")
 BATCH = 10_000
@@ -33,37 +33,23 @@ BATCH = 10_000
 
 def database_url(backend: str, pg_admin_url: str, pg_database: str, sqlite_dir: Path) -> str:
     if backend == "postgresql":
-        return make_url(pg_admin_url).set(database=pg_database).render_as_string(hide_password=False)
+        return pg.database_url(pg_admin_url, pg_database)
     return f"sqlite:///{sqlite_dir / 'bench_console.db'}"
 
 
 def recreate_database(backend: str, url: str, pg_admin_url: str) -> None:
     """An empty database: PostgreSQL's is dropped (even with open connections) and created again."""
     if backend == "postgresql":
-        drop_database(url, pg_admin_url, create_again=True)
+        pg.drop_database(pg_admin_url, make_url(url).database, create_again=True)
         return
     path = Path(make_url(url).database)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def drop_database(url: str, pg_admin_url: str, create_again: bool = False) -> None:
-    name = make_url(url).database
-    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if create_again:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-
-
-def app_config(url: str) -> dict:
-    return {"SECRET_KEY": "bench-seed", "SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": "/nonexistent"}
-
-
 def prepare(backend: str, url: str, customers: int, log) -> dict:
     """Migrate, load `customers` rows and an admin; returns sample search terms taken from the data."""
-    app = create_app(app_config(url))
+    app = create_app(seed_app_config(url))
     with app.app_context():
         started = time.perf_counter()
         upgrade(revision="heads")

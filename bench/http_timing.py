@@ -1,21 +1,14 @@
-"""A signed-in console session over real HTTP, a gunicorn server to talk to, and percentile timing."""
+"""A signed-in console session over real HTTP, and nearest-rank percentile timing."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -30,48 +23,12 @@ class Timing:
         return cls(percentile(samples, 50), percentile(samples, 95), len(samples))
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def gunicorn(database_url: str, instance_dir: Path, workers: int = 2):
-    """Serve bench.console_app on a free loopback port; yields the base URL and stops the server after."""
-    port = free_port()
-    env = dict(os.environ, BACKOFFICE_DATABASE_URL=database_url, BACKOFFICE_SECRET_KEY="bench-secret-key",
-               BACKOFFICE_INSTANCE_DIR=str(instance_dir), BACKOFFICE_STORAGE_DIR=str(instance_dir / "storage"))
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-               "--log-level", "warning", "bench.console_app:create_bench_app()"]
-    server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_listening(base, server)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def _wait_until_listening(base: str, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}")
-        try:
-            urllib.request.urlopen(base + "/console/login", timeout=5).read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("gunicorn did not answer in time")
-
-
 class ConsoleSession:
     """Cookies kept across requests, like a browser tab signed in to the console."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, timeout: float = 120):
         self.base = base
+        self.timeout = timeout
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
 
     def sign_in(self, email: str, password: str) -> None:
@@ -86,7 +43,7 @@ class ConsoleSession:
 
     def get(self, path: str, params: dict | None = None) -> str:
         url = self.base + path + ("?" + urllib.parse.urlencode(params) if params else "")
-        with self.opener.open(url, timeout=120) as response:
+        with self.opener.open(url, timeout=self.timeout) as response:
             if response.status != 200 or urllib.parse.urlsplit(response.geturl()).path != path:
                 raise RuntimeError(f"{url} answered {response.status} at {response.geturl()}")
             return response.read().decode()
@@ -103,6 +60,25 @@ class ConsoleSession:
         started = time.perf_counter()
         self.get(path, params)
         return (time.perf_counter() - started) * 1000
+
+
+def time_interleaved(targets: list[tuple[int, ConsoleSession, list]], rounds: int) -> dict[tuple[int, str], Timing]:
+    """Warm up, then time `rounds` rounds of every (size, view); targets are (size, session, views) with views
+    (name, path, query, text the page must show).
+
+    Round-robin rather than N requests in a row: the machine is shared, and a burst of load elsewhere then
+    slows every view and size alike instead of skewing the one being measured at that moment.
+    """
+    samples: dict[tuple[int, str], list[float]] = {}
+    for size, session, views in targets:
+        for name, path, params, expect in views:
+            session.warm_up(path, params, expect)
+            samples[(size, name)] = []
+    for _ in range(rounds):
+        for size, session, views in targets:
+            for name, path, params, _expect in views:
+                samples[(size, name)].append(session.timed_get(path, params))
+    return {key: Timing.of(times) for key, times in samples.items()}
 
 
 def percentile(samples: list[float], pct: float) -> float:

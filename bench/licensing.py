@@ -20,19 +20,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 from backoffice import create_app
 from backoffice.extensions import db
 from backoffice.models import ActivationCode, Customer, Product
 from backoffice.security import Actor
-from bench.http_timing import ConsoleSession, Timing, gunicorn
+from bench import pg
+from bench.http_timing import ConsoleSession, Timing
+from bench.report import markdown_table
+from bench.server import BENCH_STAFF_EMAIL as STAFF_EMAIL
+from bench.server import BENCH_STAFF_PASSWORD as STAFF_PASSWORD
+from bench.server import SECRET_KEY as SECRET  # what the gunicorn server signs sessions and CSRF tokens with
+from bench.server import gunicorn
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-SECRET = "bench-secret-key"  # what bench.http_timing.gunicorn gives the server
 PRODUCT = "Bench Internet Security"
-STAFF_EMAIL, STAFF_PASSWORD = "bench-admin@example.com", "bench-admin-password"
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -55,16 +58,10 @@ def code_lines(count: int, seed: int, product: str = PRODUCT):
 
 def fresh_database(name: str, reuse: bool) -> tuple[str, bool]:
     """The URL of database `name`, created and migrated unless it exists and `reuse` is set."""
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if exists and not reuse:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        if not exists or not reuse:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    return url, bool(exists and reuse)
+    reused = reuse and pg.database_exists(ADMIN_URL, name)
+    if not reused:
+        pg.drop_database(ADMIN_URL, name, create_again=True)
+    return pg.database_url(ADMIN_URL, name), reused
 
 
 def bench_app(url: str):
@@ -232,18 +229,18 @@ def main() -> None:
     print(f"import {args.import_rows:,} rows")
     fast, naive, orm_batched = import_throughput(args.import_rows, args.naive_rows, args.reuse)
     print()
-    print("| codes | add a code p50 (p95) | code search p50 (p95) |")
-    print("|---|---|---|")
-    for size, add, search in results:
-        print(f"| {size:,} | {add.p50_ms:.1f} ms ({add.p95_ms:.1f}) | {search.p50_ms:.1f} ms ({search.p95_ms:.1f}) |")
+    print(markdown_table(["codes", "add a code p50 (p95)", "code search p50 (p95)"], "lll", [
+        [f"{size:,}", f"{add.p50_ms:.1f} ms ({add.p95_ms:.1f})", f"{search.p50_ms:.1f} ms ({search.p95_ms:.1f})"]
+        for size, add, search in results]))
     if len(results) > 1:
         (_, add0, search0), (_, add1, search1) = results[0], results[-1]
         print(f"\nlargest/smallest: add {add1.p50_ms / add0.p50_ms:.2f}x, "
               f"search {search1.p50_ms / search0.p50_ms:.2f}x (target <= 1.3x)")
-    print(f"\n| import of {args.import_rows:,} rows | rows/s |\n|---|---|")
-    print(f"| import_codes (COPY into staging, set-based checks, INSERT ... SELECT) | {fast:,.0f} |")
-    print(f"| naive: one ORM object per row, flushed per row ({args.naive_rows:,} rows) | {naive:,.0f} |")
-    print(f"| ORM objects, one batched flush ({args.naive_rows:,} rows), for reference | {orm_batched:,.0f} |")
+    print()
+    print(markdown_table([f"import of {args.import_rows:,} rows", "rows/s"], "ll", [
+        ["import_codes (COPY into staging, set-based checks, INSERT ... SELECT)", f"{fast:,.0f}"],
+        [f"naive: one ORM object per row, flushed per row ({args.naive_rows:,} rows)", f"{naive:,.0f}"],
+        [f"ORM objects, one batched flush ({args.naive_rows:,} rows), for reference", f"{orm_batched:,.0f}"]]))
     print(f"\nimport / naive = {fast / naive:.1f}x (target >= 10x); import / ORM batched = {fast / orm_batched:.1f}x")
     print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
 

@@ -12,29 +12,20 @@ and <= 0.25x the baseline at the largest size.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
+from bench import report
+from bench.http_timing import ConsoleSession, Timing, time_interleaved
+from bench.pg import PG_ADMIN_URL, database_url, drop_database
 from bench.queues_app import BASELINE_URL, create_bench_app, filter_params
-from bench.queues_seed import (
-    BENCH_STAFF_EMAIL,
-    BENCH_STAFF_PASSWORD,
-    RARE_WORD,
-    app_config,
-    database_url,
-    loaded_staff_id,
-    prepare,
-    recreate_database,
-)
-from bench.queues_timing import Session, Timing, free_port, wait_until_listening
+from bench.queues_seed import RARE_WORD, loaded_staff_id, prepare
+from bench.report import log, measured_at, verdict, write_markdown
+from bench.server import BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD, gunicorn, seed_app_config
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP = "bench.queues_app:create_bench_app()"
 ACTIVE = "new,open,waiting"
 
 
@@ -48,37 +39,26 @@ def main(argv: list[str] | None = None) -> int:
             url = database_url(args.pg_admin_url, f"bench_queues_{size}")
             staff_id = loaded_staff_id(url, size) if args.reuse else None
             if staff_id is None:
-                recreate_database(url, args.pg_admin_url)
+                drop_database(args.pg_admin_url, f"bench_queues_{size}", create_again=True)
                 staff_id = prepare(url, size, log)
             else:
                 log("  reusing the database loaded by an earlier --keep-databases run")
-            base = servers.enter_context(gunicorn(url, Path(workdir) / f"instance-{size}", args.workers))
-            session = Session(base)
+            base = servers.enter_context(gunicorn(url, Path(workdir) / f"instance-{size}", args.workers, APP))
+            session = ConsoleSession(base, timeout=300)
             session.sign_in(BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD)
             targets.append((size, session, views(url, staff_id)))
-        samples: dict[tuple[int, str], list[float]] = {}
-        for size, session, measured in targets:
-            for name, path, params, expect in measured:
-                session.warm_up(path, params, expect)
-                samples[(size, name)] = []
         log(f"  timing {args.requests} rounds")
-        for _ in range(args.requests):  # interleaved, so load elsewhere on the machine hits every view alike
-            for size, session, measured in targets:
-                for name, path, params, _expect in measured:
-                    samples[(size, name)].append(session.timed_get(path, params))
-        rows = {key: Timing.of(times) for key, times in samples.items()}
+        rows = time_interleaved(targets, args.requests)
     if not (args.keep_databases or args.reuse):
         for size in args.sizes:
-            recreate_database(database_url(args.pg_admin_url, f"bench_queues_{size}"), args.pg_admin_url, False)
+            drop_database(args.pg_admin_url, f"bench_queues_{size}")
     table, verdicts = markdown_table(rows), target_checks(rows, args.sizes)
     print(table, "", *verdicts, sep="\n")
     if args.markdown:
         command = " ".join([".venv/bin/python -m bench.queues", *(argv if argv is not None else sys.argv[1:])])
-        Path(args.markdown).write_text("\n".join([
-            "# Support ticket queues at scale: measured figures", "", f"Command: `{command}`  ",
-            f"Measured: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, PostgreSQL 15, gunicorn "
-            f"{args.workers} workers, {args.requests} rounds, on a 2-core machine shared with other work", "",
-            table, "", "Targets (p50):", "", *[f"- {line}" for line in verdicts], ""]))
+        write_markdown(Path(args.markdown), "Support ticket queues at scale", command,
+                       f"{measured_at()}, PostgreSQL 15, gunicorn {args.workers} workers, {args.requests} rounds, "
+                       "on a 2-core machine shared with other work", table, verdicts)
     return 0
 
 
@@ -97,7 +77,7 @@ def parse_args(argv):
 
 def views(url: str, staff_id: int) -> list[tuple[str, str, dict, str | None]]:
     """(name, path, query, text the page must show): each console view and the baseline's equivalent."""
-    app = create_bench_app(app_config(url))
+    app = create_bench_app(seed_app_config(url))
     with app.app_context():
         def baseline(*filters):
             return filter_params(app, list(filters))
@@ -118,34 +98,17 @@ def views(url: str, staff_id: int) -> list[tuple[str, str, dict, str | None]]:
         ]
 
 
-@contextmanager
-def gunicorn(url: str, instance_dir: Path, workers: int):
-    port = free_port()
-    env = dict(os.environ, BACKOFFICE_DATABASE_URL=url, BACKOFFICE_SECRET_KEY="bench-secret-key",
-               BACKOFFICE_INSTANCE_DIR=str(instance_dir), BACKOFFICE_STORAGE_DIR=str(instance_dir / "storage"))
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-               "--log-level", "warning", "bench.queues_app:create_bench_app()"]
-    server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_listening(base, server)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
 def markdown_table(rows: dict[tuple[int, str], Timing]) -> str:
-    lines = ["| tickets | view | p50 ms | p95 ms | p50 vs baseline | p50 vs smallest size |",
-             "|---:|---|---:|---:|---:|---:|"]
+    lines = []
     smallest = min(size for size, _ in rows)
     for (size, name), timing in rows.items():
         base = rows.get((size, f"baseline {name}"))
         small = rows.get((smallest, name))
         vs_base = f"{timing.p50_ms / base.p50_ms:.3f}x" if base and not name.startswith("baseline") else ""
         vs_small = f"{timing.p50_ms / small.p50_ms:.2f}x" if small and size != smallest else ""
-        lines.append(f"| {size:,} | {name} | {timing.p50_ms:.1f} | {timing.p95_ms:.1f} | {vs_base} | {vs_small} |")
-    return "\n".join(lines)
+        lines.append([f"{size:,}", name, f"{timing.p50_ms:.1f}", f"{timing.p95_ms:.1f}", vs_base, vs_small])
+    return report.markdown_table(["tickets", "view", "p50 ms", "p95 ms", "p50 vs baseline", "p50 vs smallest size"],
+                                 "rlrrrr", lines)
 
 
 def target_checks(rows: dict[tuple[int, str], Timing], sizes: list[int]) -> list[str]:
@@ -155,17 +118,9 @@ def target_checks(rows: dict[tuple[int, str], Timing], sizes: list[int]) -> list
         at_large, at_small = rows[(large, name)].p50_ms, rows[(small, name)].p50_ms
         baseline = rows[(large, f"baseline {name}")].p50_ms
         if small != large:
-            ratio = at_large / at_small
-            verdicts.append(f"{'PASS' if ratio <= 1.3 else 'MISS'}  {name} at {large:,} vs {small:,}: "
-                            f"{ratio:.2f}x (target <= 1.3x)")
-        ratio = at_large / baseline
-        verdicts.append(f"{'PASS' if ratio <= 0.25 else 'MISS'}  {name} vs baseline at {large:,}: "
-                        f"{ratio:.3f}x (target <= 0.25x)")
+            verdicts.append(verdict(f"{name} at {large:,} vs {small:,}", at_large / at_small, 1.3, digits=2))
+        verdicts.append(verdict(f"{name} vs baseline at {large:,}", at_large / baseline, 0.25))
     return verdicts
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

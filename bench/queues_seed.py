@@ -14,14 +14,13 @@ import time
 
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from backoffice import create_app
 from backoffice.extensions import db
 from backoffice.security import hash_password
+from bench.pg import vacuum_analyze
+from bench.server import BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD, seed_app_config
 
-BENCH_STAFF_EMAIL = "bench-admin@example.com"
-BENCH_STAFF_PASSWORD = "bench-admin-password"
 CUSTOMERS, PRODUCTS, ENGINEERS = 20_000, 20, 20
 RARE_WORD = "kernelpanic"
 
@@ -58,27 +57,9 @@ FROM generate_series(1, :count) AS i,
 """
 
 
-def database_url(pg_admin_url: str, name: str) -> str:
-    return make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-def recreate_database(url: str, pg_admin_url: str, create_again: bool = True) -> None:
-    name = make_url(url).database
-    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if create_again:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-
-
-def app_config(url: str) -> dict:
-    return {"SECRET_KEY": "bench-seed", "SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": "/nonexistent"}
-
-
 def prepare(url: str, tickets: int, log) -> int:
     """Migrate and load; returns the bench admin's staff id (an engineer with tickets of its own)."""
-    app = create_app(app_config(url))
+    app = create_app(seed_app_config(url))
     with app.app_context():
         upgrade(revision="heads")
         started = time.perf_counter()
@@ -106,16 +87,8 @@ def prepare(url: str, tickets: int, log) -> int:
         admin_id = db.session.scalar(text("SELECT id FROM staff_users WHERE email = :e"), {"e": BENCH_STAFF_EMAIL})
         db.session.remove()
         db.engine.dispose()
-    _vacuum(url)
+    vacuum_analyze(url, "tickets")  # sets the visibility map, so index-only scans skip the heap
     return admin_id
-
-
-def _vacuum(url: str) -> None:
-    """VACUUM (outside a transaction) sets the visibility map, so index-only scans skip the heap."""
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("VACUUM ANALYZE tickets"))
-    engine.dispose()
 
 
 def loaded_staff_id(url: str, tickets: int) -> int | None:

@@ -34,6 +34,8 @@ from backoffice.models import Sample, StaffUser
 from backoffice.security import hash_password
 from backoffice.services.viruslab.queries import hash_condition
 from backoffice.storage import store_stream
+from bench import pg
+from bench.report import markdown_table
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DATABASE = "bench_viruslab"
@@ -80,12 +82,9 @@ def intake_throughput(size_mb: int, runs: int) -> dict:
 
 def database_url(size: int, reuse: bool) -> str:
     """The URL of schema samples_<size> in the bench database (created; emptied unless `reuse`)."""
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DATABASE}):
-            connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-    admin.dispose()
-    url = make_url(ADMIN_URL).set(database=DATABASE)
+    if not pg.database_exists(ADMIN_URL, DATABASE):
+        pg.create_database(ADMIN_URL, DATABASE)
+    url = make_url(pg.database_url(ADMIN_URL, DATABASE))
     schema = f"samples_{size}"
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
@@ -213,10 +212,10 @@ def main() -> None:
     pages = time_console_search(apps, max(args.queries // 4, 20), rng)
     print(f"plan at {max(apps):,}: {query_plan(apps[max(apps)])}")
 
-    print("\n| samples | MD5 ms | SHA-1 ms | SHA-256 ms | SHA-512 ms | console search page ms |")
-    print("|---:|---:|---:|---:|---:|---:|")
-    for size in apps:
-        print(f"| {size:,} | " + " | ".join(f"{search[size][n]:.3f}" for n in HASHES) + f" | {pages[size]:.1f} |")
+    print()
+    print(markdown_table(["samples", "MD5 ms", "SHA-1 ms", "SHA-256 ms", "SHA-512 ms", "console search page ms"],
+                         "rrrrrr", [[f"{size:,}", *(f"{search[size][n]:.3f}" for n in HASHES), f"{pages[size]:.1f}"]
+                                    for size in apps]))
     small, large = min(apps), max(apps)
     ratios = ", ".join(f"{n} {search[large][n] / search[small][n]:.2f}x" for n in HASHES)
     print(f"\n{large:,} vs {small:,}: {ratios}, console page {pages[large] / pages[small]:.2f}x (target <= 1.3x)")
