@@ -2,10 +2,11 @@
 (gunicorn), with 10k and with 5M codes; and CSV import throughput against a naive ORM insert.
 
     .venv/bin/python -m bench.licensing                       # the full run: 10k and 5M codes, 1M-row import
-    .venv/bin/python -m bench.licensing --sizes 10000 --import-rows 50000 --naive-rows 5000   # a quick run
+    .venv/bin/python -m bench.licensing --sizes 10000 --import-rows 50000 --naive-rows 5000 \
+        --drop-databases                                        # a quick run that leaves no database behind
 
-Each size gets its own database (bench_licensing_<size>, kept for --reuse). Every timed request goes through
-gunicorn (2 workers), the real session cookie and the real CSRF check.
+Each size gets its own database (bench_licensing_<size>, kept for --reuse unless --drop-databases). Every
+timed request goes through gunicorn (2 workers), the real session cookie and the real CSRF check.
 """
 
 from __future__ import annotations
@@ -207,27 +208,34 @@ def main() -> None:
     parser.add_argument("--naive-rows", type=int, default=20_000, help="rows for the naive ORM inserts")
     parser.add_argument("--reuse", action="store_true", help="keep a database that already has the codes")
     parser.add_argument("--rounds", type=int, default=2, help="measurement rounds, sizes alternating")
+    parser.add_argument("--drop-databases", action="store_true",
+                        help="drop the databases of this run at the end (bench_licensing_<size> and _import)")
     args = parser.parse_args()
     print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     sizes = [int(value) for value in args.sizes.split(",")]
-    urls = {}
-    for size in sizes:
-        print(f"{size:,} codes")
-        url, reused = fresh_database(f"bench_licensing_{size}", args.reuse)
-        prepare(url, size, (args.samples + 10) * 2 * args.rounds, reused)  # about 85% of customers are active
-        urls[size] = url
-    # Sizes take turns, round after round, so that load from elsewhere on the machine hits them alike.
-    samples = {size: ([], []) for size in sizes}
-    for round_ in range(args.rounds):
+    try:
+        urls = {}
         for size in sizes:
-            add, search = measure(urls[size], args.samples, seed=size * 100 + round_)
-            samples[size][0].extend(add)
-            samples[size][1].extend(search)
-            print(f"  round {round_ + 1}, {size:,} codes: add p50 {Timing.of(add).p50_ms:.1f} ms, "
-                  f"search p50 {Timing.of(search).p50_ms:.1f} ms")
-    results = [(size, Timing.of(samples[size][0]), Timing.of(samples[size][1])) for size in sizes]
-    print(f"import {args.import_rows:,} rows")
-    fast, naive, orm_batched = import_throughput(args.import_rows, args.naive_rows, args.reuse)
+            print(f"{size:,} codes")
+            url, reused = fresh_database(f"bench_licensing_{size}", args.reuse)
+            prepare(url, size, (args.samples + 10) * 2 * args.rounds, reused)  # about 85% of customers are active
+            urls[size] = url
+        # Sizes take turns, round after round, so that load from elsewhere on the machine hits them alike.
+        samples = {size: ([], []) for size in sizes}
+        for round_ in range(args.rounds):
+            for size in sizes:
+                add, search = measure(urls[size], args.samples, seed=size * 100 + round_)
+                samples[size][0].extend(add)
+                samples[size][1].extend(search)
+                print(f"  round {round_ + 1}, {size:,} codes: add p50 {Timing.of(add).p50_ms:.1f} ms, "
+                      f"search p50 {Timing.of(search).p50_ms:.1f} ms")
+        results = [(size, Timing.of(samples[size][0]), Timing.of(samples[size][1])) for size in sizes]
+        print(f"import {args.import_rows:,} rows")
+        fast, naive, orm_batched = import_throughput(args.import_rows, args.naive_rows, args.reuse)
+    finally:
+        if args.drop_databases:
+            for name in [*(f"bench_licensing_{size}" for size in sizes), "bench_licensing_import"]:
+                pg.drop_database(ADMIN_URL, name)
     print()
     print(markdown_table(["codes", "add a code p50 (p95)", "code search p50 (p95)"], "lll", [
         [f"{size:,}", f"{add.p50_ms:.1f} ms ({add.p95_ms:.1f})", f"{search.p50_ms:.1f} ms ({search.p95_ms:.1f})"]
