@@ -10,6 +10,7 @@
     .venv/bin/python -m bench.viruslab                          # 32 MB, 10k and 2M samples (builds ~5 min)
     .venv/bin/python -m bench.viruslab --reuse                  # keep the schemas built by an earlier run
     .venv/bin/python -m bench.viruslab --sizes 10000 200000     # a quicker run
+    .venv/bin/python -m bench.viruslab --size-mb 4 --runs 1 --sizes 1000 2000 --queries 20 --drop-schemas  # a check
 """
 
 from __future__ import annotations
@@ -96,6 +97,21 @@ def database_url(size: int, reuse: bool) -> str:
     engine.dispose()
     search_path = f"-csearch_path={schema},public"
     return url.update_query_dict({"options": search_path}).render_as_string(hide_password=False)
+
+
+def drop_schemas(apps: dict) -> None:
+    """Drop this run's schemas, and the bench database once no schema of samples is left in it."""
+    for app in apps.values():
+        with app.app_context():
+            db.engine.dispose()
+    engine = create_engine(pg.database_url(ADMIN_URL, DATABASE), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for size in apps:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "samples_{size}" CASCADE'))
+        left = connection.scalar(text(r"SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'samples\_%'"))
+    engine.dispose()
+    if not left:
+        pg.drop_database(ADMIN_URL, DATABASE)
 
 
 def bench_app(url: str):
@@ -198,6 +214,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 2_000_000])
     parser.add_argument("--queries", type=int, default=400)
     parser.add_argument("--reuse", action="store_true", help="keep samples already loaded by an earlier run")
+    parser.add_argument("--drop-schemas", action="store_true",
+                        help="drop this run's samples_<size> schemas at the end (and bench_viruslab once empty)")
     args = parser.parse_args()
 
     intake = intake_throughput(args.size_mb, args.runs)
@@ -205,12 +223,16 @@ def main() -> None:
           f"sha256sum {intake['sha256sum_mb_s']:.0f} MB/s, ratio {intake['ratio']:.2f}x (target >= 0.5x)")
 
     apps = {size: bench_app(database_url(size, args.reuse)) for size in sorted(args.sizes)}
-    for size, app in apps.items():
-        prepare(app, size)
-    rng = random.Random(7)
-    search = time_hash_search(apps, args.queries, rng)
-    pages = time_console_search(apps, max(args.queries // 4, 20), rng)
-    print(f"plan at {max(apps):,}: {query_plan(apps[max(apps)])}")
+    try:
+        for size, app in apps.items():
+            prepare(app, size)
+        rng = random.Random(7)
+        search = time_hash_search(apps, args.queries, rng)
+        pages = time_console_search(apps, max(args.queries // 4, 20), rng)
+        print(f"plan at {max(apps):,}: {query_plan(apps[max(apps)])}")
+    finally:
+        if args.drop_schemas:
+            drop_schemas(apps)
 
     print()
     print(markdown_table(["samples", "MD5 ms", "SHA-1 ms", "SHA-256 ms", "SHA-512 ms", "console search page ms"],
