@@ -9,6 +9,7 @@ from wtforms import BooleanField, EmailField
 from wtforms.validators import Email, Length, Optional
 
 from backoffice.console.access import ADMIN, ALL_STAFF, StaffModelView, write_required
+from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import date_range
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
@@ -27,7 +28,14 @@ SECURITY_ACTIONS = {
 }
 
 
-class CustomerView(ScalableListMixin, StaffModelView):
+class CountryEqual(filters.FilterEqual):
+    """Countries are stored as upper-case ISO codes; "de" finds them too."""
+
+    def clean(self, value):
+        return value.strip().upper()
+
+
+class CustomerView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     read_roles = ALL_STAFF
     write_roles = ADMIN + ("support",)
     allow_edit = True
@@ -58,9 +66,15 @@ class CustomerView(ScalableListMixin, StaffModelView):
 
     column_filters = [
         filters.FilterEqual(Customer.status, "Status", options=[(s.value, s.value) for s in CustomerStatus]),
-        filters.FilterEqual(Customer.country, "Country (ISO code)"),
+        CountryEqual(Customer.country, "Country (ISO code)"),
         *date_range(Customer.created_at, "Registered"),
     ]
+    filter_form_fields = (
+        FilterField("status", "Status", "select"),
+        FilterField("country", "Country (ISO code)"),
+        FilterField("registered-from", "Registered on or after", "date"),
+        FilterField("registered-to", "Registered on or before", "date"),
+    )
 
     @expose("/<int:customer_id>/security/<action>", methods=["POST"])
     @write_required

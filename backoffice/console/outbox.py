@@ -7,6 +7,7 @@ from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 
 from backoffice.console.access import ADMIN, StaffModelView, write_required
+from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
 from backoffice.models import OutboxMessage, OutboxStatus
@@ -15,7 +16,7 @@ from backoffice.services import ServiceError
 from backoffice.services import outbox as outbox_service
 
 
-class OutboxView(ScalableListMixin, StaffModelView):
+class OutboxView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     read_roles = ADMIN
     write_roles = ADMIN
     details_template = "console/outbox_details.html"
@@ -30,6 +31,7 @@ class OutboxView(ScalableListMixin, StaffModelView):
         filters.FilterEqual(OutboxMessage.status, "Status", options=[(s.value, s.value) for s in OutboxStatus]),
         filters.FilterEqual(OutboxMessage.template, "Template"),
     ]
+    filter_form_fields = (FilterField("status", "Status", "select"), FilterField("template", "Template"))
 
     @staticmethod
     def search_condition(term: str):

@@ -25,6 +25,9 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         CheckConstraint(check_in("status", OutboxStatus), name="status"),
         Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+        # the console's outbox list: filter by template, newest first; look up by recipient
+        Index("ix_outbox_messages_template_id", "template", "id"),
+        Index("ix_outbox_messages_to_addr", "to_addr"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

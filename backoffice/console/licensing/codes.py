@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from backoffice.clock import utcnow
 from backoffice.console.access import StaffModelView, staff_role, write_required
-from backoffice.console.filters import CreatedOnOrAfter, CreatedOnOrBefore
+from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
+from backoffice.console.filters import date_range
 from backoffice.console.licensing import LICENSING_READ, LICENSING_WRITE, TRANSFER_GRANT
 from backoffice.console.licensing.bulk import CodeBulkMixin
 from backoffice.console.licensing.forms import BlacklistCodeForm, ExpiryForm, SeatsForm
@@ -44,26 +45,11 @@ class StateFilter(filters.BaseSQLAFilter):
         return "is"
 
 
-class _BlankMeansAny:
-    """The list's plain GET form sends every field; an empty one means "any", not an invalid value."""
-
-    def validate(self, value):
-        return value == "" or super().validate(value)
-
-
-class ExpiresOnOrAfter(_BlankMeansAny, CreatedOnOrAfter):
-    pass
-
-
-class ExpiresOnOrBefore(_BlankMeansAny, CreatedOnOrBefore):
-    pass
-
-
 def end_of_day(day) -> datetime:
     return datetime.combine(day, time(23, 59, 59), UTC)
 
 
-class ActivationCodeView(CodeBulkMixin, ScalableListMixin, StaffModelView):
+class ActivationCodeView(PlainFilterFormMixin, CodeBulkMixin, ScalableListMixin, StaffModelView):
     read_roles = LICENSING_READ
     write_roles = LICENSING_WRITE
     details_template = "console/licensing/code_details.html"
@@ -81,28 +67,19 @@ class ActivationCodeView(CodeBulkMixin, ScalableListMixin, StaffModelView):
     column_filters = [
         filters.IntEqualFilter(ActivationCode.product_id, "Product"),  # the page lists the products itself
         StateFilter(ActivationCode.id, "State", options=STATE_LABELS),
-        ExpiresOnOrAfter(ActivationCode.expires_at, "Expires"),
-        ExpiresOnOrBefore(ActivationCode.expires_at, "Expires"),
+        *date_range(ActivationCode.expires_at, "Expires"),
     ]
-    # names of the plain filter form's fields, in the order of column_filters
-    filter_form_fields = ["product", "state", "expires_from", "expires_to"]
-
-    def _get_list_filter_args(self):
-        filters_ = super()._get_list_filter_args()
-        return [f for f in filters_ if f[2] != ""] if filters_ else filters_
+    filter_form_fields = (
+        FilterField("product", "Product", "select", options=product_options),
+        FilterField("state", "State", "select"),
+        FilterField("from", "Expires from", "date"),
+        FilterField("to", "Expires to", "date"),
+    )
 
     def can_grant_transfer(self) -> bool:
         return staff_role() in TRANSFER_GRANT
 
     def render(self, template, **kwargs):
-        if template == self.list_template:
-            # the URL argument of each filter, for the list page's plain GET form (no JavaScript needed)
-            kwargs["filter_args"] = {
-                name: f"flt{position}_{self.get_filter_arg(index, flt)}"
-                for position, (name, (index, flt)) in enumerate(
-                    zip(self.filter_form_fields, enumerate(self._filters), strict=True))}
-            kwargs["product_options"] = product_options()
-            kwargs["state_options"] = STATE_LABELS
         if template == self.details_template and "model" in kwargs:
             kwargs.setdefault("detail", code_detail(kwargs["model"]))
             kwargs.setdefault("seats_form", SeatsForm(prefix="seats", seats=kwargs["model"].seats))
