@@ -12,6 +12,10 @@ from backoffice.console.access import StaffIndexView
 from backoffice.models import AuditEvent, Customer, CustomerStatus, OutboxMessage, OutboxStatus
 from backoffice.services.counting import bounded_count
 
+# the audit actions the console login and the portal's sign-in record for a wrong password or unknown account
+FAILED_SIGN_INS = [("Failed staff sign-ins", "staff.login_failed"),
+                   ("Failed customer sign-ins", "customer.login_failed")]
+
 
 class DashboardView(StaffIndexView):
     @expose("/")
@@ -29,8 +33,9 @@ class DashboardView(StaffIndexView):
                     OutboxMessage.status == OutboxStatus.FAILED))),
             ]),
             ("Security, last 24 hours", "audit.index_view", [
-                ("Failed staff sign-ins", bounded_count(select(AuditEvent.id).where(
-                    AuditEvent.action == "staff.login_failed", AuditEvent.created_at >= day_ago))),
+                (label, bounded_count(select(AuditEvent.id).where(
+                    AuditEvent.action == action, AuditEvent.created_at >= day_ago)))
+                for label, action in FAILED_SIGN_INS
             ]),
         ]
         return self.render("console/dashboard.html", cards=cards, title="Dashboard")

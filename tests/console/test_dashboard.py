@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
+from backoffice.clock import set_now
 from backoffice.extensions import db
 from backoffice.mail import queue_mail
 from backoffice.models import CustomerStatus, OutboxStatus
@@ -39,7 +41,7 @@ def test_the_dashboard_shows_exact_counts_under_the_limit(make, console, client,
     page = response.get_data(as_text=True)
     assert "<title>Dashboard · Console</title>" in page
     assert _counts(page) == {"Pending": "1", "Active": "2", "Locked": "0", "Legacy": "0", "Waiting": "1",
-                             "Failed": "1", "Failed staff sign-ins": "1"}
+                             "Failed": "1", "Failed staff sign-ins": "1", "Failed customer sign-ins": "0"}
     for link in ("/console/customers/", "/console/outbox/", "/console/audit/"):
         assert f'href="{link}"' in page
 
@@ -63,3 +65,23 @@ def test_the_dashboard_bounds_its_counts_past_the_limit(small_count_limit, app, 
         assert re.fullmatch(r"about [\d,]+", counts["Active"])  # the planner's estimate, never below the limit
         assert int(counts["Active"].split()[1].replace(",", "")) >= 3
     assert counts["Pending"] == "0"  # small counts stay exact
+
+
+def test_failed_customer_sign_ins_of_the_last_24_hours_are_counted(app, make, console, client):
+    customer = make.customer(email="ann@example.com")
+    portal = app.test_client()
+    set_now(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    try:
+        portal.post("/login", data={"email": customer.email, "password": "wrong"})  # two days before: not counted
+        set_now(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+        portal.post("/login", data={"email": customer.email, "password": "still wrong"})
+        portal.post("/login", data={"email": "nobody@example.com", "password": "anything"})  # unknown address
+        portal.post("/login", data={"email": customer.email, "password": PASSWORD})  # a success is not a failure
+        set_now(datetime(2026, 3, 3, 12, 0, tzinfo=UTC))
+        staff = make.staff("support")
+        console.login(staff.email, PASSWORD)
+        counts = _counts(client.get("/console/").get_data(as_text=True))
+    finally:
+        set_now(None)
+    assert counts["Failed customer sign-ins"] == "2"
+    assert counts["Failed staff sign-ins"] == "0"
