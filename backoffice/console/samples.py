@@ -10,6 +10,7 @@ from flask_admin.contrib.sqla import filters
 from markupsafe import Markup
 
 from backoffice.console.access import ALL_STAFF, StaffModelView, write_required
+from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import date_range
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
@@ -28,7 +29,7 @@ def _sha_link(view, context, model, name):
     return Markup('<a class="text-monospace" href="{}">{}</a>').format(url, model.sha256)
 
 
-class SampleView(ScalableListMixin, StaffModelView):
+class SampleView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     read_roles = ALL_STAFF
     write_roles = ANALYSTS
     can_view_details = False  # the sample page below shows more than a details table
@@ -50,6 +51,12 @@ class SampleView(ScalableListMixin, StaffModelView):
         filters.FilterEqual(Sample.archive_state, "Archive", options=[(s.value, s.value) for s in ArchiveState]),
         *date_range(Sample.first_seen_at, "First seen"),
     ]
+    filter_form_fields = (
+        FilterField("verdict", "Verdict", "select"),
+        FilterField("archive", "Archive", "select"),
+        FilterField("seen-from", "First seen on or after", "date"),
+        FilterField("seen-to", "First seen on or before", "date"),
+    )
 
     def _sample(self, sample_id: int) -> Sample:
         return db.session.get(Sample, sample_id) or abort(404)

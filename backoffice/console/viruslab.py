@@ -13,6 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from backoffice.console.access import ALL_STAFF, StaffModelView, write_required
+from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import date_range
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
@@ -57,7 +58,7 @@ def _verdict(view, context, model, name):
     return VERDICT_LABELS.get(model.sample.verdict, "") if model.sample and model.sample.verdict else ""
 
 
-class SubmissionView(ScalableListMixin, StaffModelView):
+class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     read_roles = ALL_STAFF
     write_roles = ANALYSTS
     details_template = "console/viruslab/submission_details.html"
@@ -91,6 +92,15 @@ class SubmissionView(ScalableListMixin, StaffModelView):
         filters.FilterEqual(Submission.product, "Product"),
         *date_range(Submission.created_at, "Received"),
     ]
+    filter_form_fields = (
+        FilterField("type", "Type", "select"),
+        FilterField("state", "State", "select"),
+        FilterField("verdict", "Verdict", "select"),
+        FilterField("yara-rule", "YARA rule"),
+        FilterField("product", "Product"),
+        FilterField("received-from", "Received on or after", "date"),
+        FilterField("received-to", "Received on or before", "date"),
+    )
 
     def _submission(self, submission_id: int) -> Submission:
         return db.session.get(Submission, submission_id) or abort(404)

@@ -1,5 +1,6 @@
-"""The plain GET filter forms above the console's big lists (customers, audit log, mail outbox): a labelled
-input per filter, no JavaScript filter builder, values kept after submit, filters the indexes serve."""
+"""The plain GET filter forms above the console's big lists (customers, audit log, mail outbox, Virus Lab,
+blacklist; activation codes in test_licensing.py): a labelled input per filter, no JavaScript filter builder,
+values kept after submit, filters the indexes serve."""
 
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ def admin(make, console):
     ("/console/customers/", ["status", "country", "registered-from", "registered-to"]),
     ("/console/audit/", ["action", "actor-kind", "actor-id", "object-type", "object-id", "from", "to"]),
     ("/console/outbox/", ["status", "template"]),
+    ("/console/viruslab/", ["type", "state", "verdict", "yara-rule", "product", "received-from", "received-to"]),
+    ("/console/samples/", ["verdict", "archive", "seen-from", "seen-to"]),
+    ("/console/blacklist/", ["in-force", "reason"]),
 ])
 def test_each_list_has_a_labelled_form_instead_of_the_javascript_filter_builder(admin, client, url, keys):
     page = _page(client, url)

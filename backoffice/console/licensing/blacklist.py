@@ -9,6 +9,7 @@ from flask_admin.contrib.sqla import filters
 from sqlalchemy import select
 
 from backoffice.console.access import StaffModelView, write_required
+from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.licensing import LICENSING_READ, LICENSING_WRITE
 from backoffice.console.licensing.bulk import SHOWN_ERRORS
 from backoffice.console.licensing.forms import BlacklistAddForm, LiftForm, UploadForm
@@ -31,7 +32,7 @@ class InForceFilter(filters.BaseSQLAFilter):
         return "is"
 
 
-class BlacklistView(ScalableListMixin, StaffModelView):
+class BlacklistView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     read_roles = LICENSING_READ
     write_roles = LICENSING_WRITE
     details_template = "console/licensing/blacklist_details.html"
@@ -49,6 +50,7 @@ class BlacklistView(ScalableListMixin, StaffModelView):
         InForceFilter(BlacklistEntry.lifted_at, "In force", options=[("yes", "In force"), ("no", "Lifted")]),
         filters.FilterEqual(BlacklistEntry.reason, "Reason", options=[(r.value, r.value) for r in BlacklistReason]),
     ]
+    filter_form_fields = (FilterField("in-force", "In force", "select"), FilterField("reason", "Reason", "select"))
 
     @staticmethod
     def search_condition(term: str):
