@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD
 
@@ -18,11 +20,11 @@ def test_staff_signs_in_and_opens_the_customers_list(live_server, page, make, ba
 
     page.wait_for_url(f"{live_server}/console/customers/**")
     assert page.title().startswith("Customers")
-    assert page.get_by_text("findme@example.com").is_visible()
-    assert page.get_by_text("Sam Support (support)").is_visible()
+    expect(page.get_by_text("findme@example.com")).to_be_visible()
+    expect(page.get_by_text("Sam Support (support)")).to_be_visible()
     if backend == "sqlite":
         screenshot(page, "console-customers")
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{live_server}/console/login")
-    assert page.get_by_text("You have signed out of the console.").is_visible()
+    expect(page.get_by_text("You have signed out of the console.")).to_be_visible()

@@ -3,7 +3,10 @@ in the profile and signs in again, in a real Chromium against the app served by 
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backoffice.extensions import db
@@ -31,7 +34,7 @@ def read_the_picture(answer: str) -> str:
 def test_register_activate_from_the_mail_and_sign_in(captcha_on, smtp, live_server, page, backend):
     page.goto(f"{live_server}/")
     page.get_by_role("link", name="Register in My Account").click()
-    assert page.title().startswith("Register")
+    expect(page).to_have_title(re.compile(r"^Register"))
     page.get_by_label("E-mail").fill("lena@example.com")
     page.locator("#password").fill(PASSWORD)  # "Password" alone would also match "Confirm password"
     page.get_by_label("Confirm password").fill(PASSWORD)
@@ -43,11 +46,11 @@ def test_register_activate_from_the_mail_and_sign_in(captcha_on, smtp, live_serv
     if backend == "sqlite":
         screenshot(page, "portal-registration")
     page.get_by_role("button", name="Create my account").click()
-    assert page.get_by_role("heading", name="Check your mail").is_visible()
+    expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
 
     link = link_in(only_message_to(deliver(smtp), "lena@example.com"), "/activate/")
     page.goto(live_server + link)
-    assert page.get_by_role("heading", name="Activate your account").is_visible()
+    expect(page.get_by_role("heading", name="Activate your account")).to_be_visible()
     page.get_by_label("Name or nickname").fill("Lena Berg")
     page.get_by_label("Country").select_option("NO")
     page.get_by_label("City").fill("Bergen")
@@ -57,19 +60,19 @@ def test_register_activate_from_the_mail_and_sign_in(captcha_on, smtp, live_serv
     if backend == "sqlite":
         screenshot(page, "portal-activation-profile")
     page.get_by_role("button", name="Activate my account").click()
-    assert page.get_by_text("Your account is active. Welcome to My Account!").is_visible()
+    expect(page.get_by_text("Your account is active. Welcome to My Account!")).to_be_visible()
     customer = db.session.scalar(select(Customer).where(Customer.email == "lena@example.com"))
     assert customer.status == CustomerStatus.ACTIVE and customer.phone == "+4755555555"
 
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_text("You have signed out.").is_visible()
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
     page.get_by_role("navigation").get_by_role("link", name="Sign in").click()
     page.get_by_label("E-mail").fill("lena@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Keep me signed in on this computer").check()
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("Welcome back, Lena Berg.").is_visible()
+    expect(page.get_by_text("Welcome back, Lena Berg.")).to_be_visible()
     page.get_by_role("navigation").get_by_role("link", name="Profile").click()
-    assert page.get_by_label("City").input_value() == "Bergen"
+    expect(page.get_by_label("City")).to_have_value("Bergen")
     if backend == "sqlite":
         screenshot(page, "portal-profile")

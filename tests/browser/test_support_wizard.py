@@ -3,6 +3,10 @@ the request page with its number, and an engineer answers it in the console."""
 
 from __future__ import annotations
 
+import re
+
+from playwright.sync_api import expect
+
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD
 from tests.support.helpers import product_with_code
@@ -22,9 +26,9 @@ def test_customer_sends_a_request_through_the_wizard(live_server, page, make, ba
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/step/1")
-    assert page.get_by_text("Step 1 of 5: Request type").is_visible()
+    expect(page.get_by_text("Step 1 of 5: Request type")).to_be_visible()
     page.get_by_role("button", name="Next").click()  # nothing chosen
-    assert page.get_by_text("Choose the type of your request.").is_visible()
+    expect(page.get_by_text("Choose the type of your request.")).to_be_visible()
     page.get_by_label("Problems with Setup / Remove application").check()
     if shots:
         screenshot(page, "support-wizard-1")
@@ -44,8 +48,8 @@ def test_customer_sends_a_request_through_the_wizard(live_server, page, make, ba
     page.wait_for_url("**/step/4")
     page.get_by_role("button", name="Back").click()  # back: what was typed and the file are still there
     page.wait_for_url("**/step/3")
-    assert page.get_by_label("Describe your question or problem").input_value().startswith("Setup stops at 40%")
-    assert page.get_by_text("Remove setup.log").is_visible()
+    expect(page.get_by_label("Describe your question or problem")).to_have_value(re.compile(r"^Setup stops at 40%"))
+    expect(page.get_by_text("Remove setup.log")).to_be_visible()
     if shots:
         screenshot(page, "support-wizard-3")
     page.get_by_role("button", name="Next").click()
@@ -54,7 +58,7 @@ def test_customer_sends_a_request_through_the_wizard(live_server, page, make, ba
     page.get_by_label("Operating system").select_option("Windows 11")
     page.get_by_label("Full product version").fill("21.3")
     page.get_by_role("button", name="Next").click()
-    assert page.get_by_text("for example 21.3.10.391", exact=False).first.is_visible()
+    expect(page.get_by_text("for example 21.3.10.391", exact=False).first).to_be_visible()
     page.get_by_label("Full product version").fill("21.3.10.391")
     page.get_by_label("GetSystemInfo report").set_input_files(str(report))
     if shots:
@@ -62,16 +66,16 @@ def test_customer_sends_a_request_through_the_wizard(live_server, page, make, ba
     page.get_by_role("button", name="Next").click()
 
     page.wait_for_url("**/step/5")
-    assert page.get_by_text("Problems with Setup / Remove application").is_visible()
-    assert page.get_by_text("GSI-report.zip", exact=False).is_visible()
+    expect(page.get_by_text("Problems with Setup / Remove application")).to_be_visible()
+    expect(page.get_by_text("GSI-report.zip", exact=False)).to_be_visible()
     if shots:
         screenshot(page, "support-wizard-5")
     page.get_by_role("button", name="Submit request").click()
 
     page.wait_for_url("**/support/requests/TS-*")
     number = page.url.rsplit("/", 1)[-1]
-    assert page.get_by_text(f"Its number is {number}").is_visible()
-    assert page.get_by_role("link", name="setup.log").is_visible()
+    expect(page.get_by_text(f"Its number is {number}")).to_be_visible()
+    expect(page.get_by_role("link", name="setup.log")).to_be_visible()
     if shots:
         screenshot(page, "support-request")
     page.go_back()  # back to the review: the submitted wizard leads to the request, not to a second one
@@ -93,10 +97,10 @@ def test_customer_sends_a_request_through_the_wizard(live_server, page, make, ba
     staff_page.get_by_label("Message").fill("Please run the setup again as administrator.")
     staff_page.get_by_label("Then set the state to").select_option("waiting")
     staff_page.get_by_role("button", name="Send").click()
-    assert staff_page.get_by_text("Reply sent to the customer by e-mail.").is_visible()
+    expect(staff_page.get_by_text("Reply sent to the customer by e-mail.")).to_be_visible()
     if shots:
         screenshot(staff_page, "support-console-ticket")
     console_context.close()
     page.goto(f"{live_server}/support/requests/{number}")
-    assert page.get_by_text("Please run the setup again as administrator.").is_visible()
-    assert page.get_by_text("Waiting for customer").is_visible()
+    expect(page.get_by_text("Please run the setup again as administrator.")).to_be_visible()
+    expect(page.get_by_text("Waiting for customer")).to_be_visible()

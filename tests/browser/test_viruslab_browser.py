@@ -8,6 +8,7 @@ import hashlib
 from datetime import date, timedelta
 
 import pyzipper
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD
@@ -34,11 +35,11 @@ def test_a_sample_goes_from_the_customer_to_the_analyst_and_back(live_server, br
     page.get_by_label("File").set_input_files({"name": "found.zip", "mimeType": "application/zip",
                                                "buffer": archive})
     page.get_by_role("button", name="Next").click()
-    assert page.get_by_role("heading", name="Check your request to the Virus Lab").is_visible()
-    assert page.get_by_text(sha256).is_visible()
+    expect(page.get_by_role("heading", name="Check your request to the Virus Lab")).to_be_visible()
+    expect(page.get_by_text(sha256)).to_be_visible()
     page.get_by_role("button", name="Submit request").click()
     number = page.locator("h1").inner_text().rsplit(" ", 1)[-1]
-    assert number.startswith("VL-") and page.get_by_text("has been sent to the Virus Lab").is_visible()
+    expect(number.startswith("VL-") and page.get_by_text("has been sent to the Virus Lab")).to_be_visible()
     if backend == "sqlite":
         screenshot(page, "viruslab-request-sent")
 
@@ -49,7 +50,8 @@ def test_a_sample_goes_from_the_customer_to_the_analyst_and_back(live_server, br
     console.get_by_role("button", name="Sign in to the console").click()
     console.goto(f"{live_server}/console/samples/?search={hashlib.md5(archive).hexdigest()}")
     console.get_by_role("link", name=sha256).click()
-    assert console.get_by_text("Zip_Archive").is_visible() and console.get_by_text("eicar.com").is_visible()
+    expect(console.get_by_text("Zip_Archive")).to_be_visible()
+    expect(console.get_by_text("eicar.com")).to_be_visible()
     with console.expect_download() as download_info:
         console.get_by_role("button", name="Download as zip (password: infected)").click()
     download = download_info.value
@@ -62,12 +64,12 @@ def test_a_sample_goes_from_the_customer_to_the_analyst_and_back(live_server, br
     console.get_by_label("Verdict").select_option("malicious")
     console.get_by_label("Detection name").fill("EICAR-Test-File")
     console.get_by_role("button", name="Save the verdict").click()
-    assert console.get_by_text("Verdict set: Malicious.").is_visible()
+    expect(console.get_by_text("Verdict set: Malicious.")).to_be_visible()
     console.get_by_role("link", name=number).click()
     console.get_by_role("button", name="Claim this request").click()
     console.get_by_label("Public reply to the submitter").fill("This is the EICAR test file, detected correctly.")
     console.get_by_role("button", name="Send the answer to the submitter").click()
-    assert console.get_by_text("mailed to the submitter").is_visible()
+    expect(console.get_by_text("mailed to the submitter")).to_be_visible()
     if backend == "sqlite":
         screenshot(console, "viruslab-console-request")
 
