@@ -49,6 +49,18 @@ def changes(obj: Any, fields: list[str], new_values: dict) -> tuple[dict, dict]:
     return before, after
 
 
+def update_audited(obj: Any, fields: list[str], values: dict, actor: Actor, action: str) -> dict:
+    """Set the `fields` of `obj` that `values` really changes and record them under `action` (no commit).
+
+    Returns what changed (empty: nothing was written, not even an audit event)."""
+    before, after = changes(obj, fields, values)
+    if after:
+        for name, value in after.items():
+            setattr(obj, name, value)
+        record(actor, action, obj, before=before, after=after)
+    return after
+
+
 def _jsonable(values: dict | None) -> dict | None:
     if values is None:
         return None

@@ -9,7 +9,7 @@ from backoffice.extensions import db
 from backoffice.models import Course, Customer, Enrollment
 from backoffice.security import Actor
 from backoffice.services import ServiceError
-from backoffice.services.audit import changes, record
+from backoffice.services.audit import record, update_audited
 
 COURSE_FIELDS = ["title", "summary", "duration_minutes", "is_published"]
 
@@ -43,12 +43,8 @@ def create_course(values: dict, actor: Actor) -> Course:
 
 def update_course(course: Course, values: dict, actor: Actor) -> Course:
     cleaned = _clean(values)
-    before, after = changes(course, COURSE_FIELDS, cleaned)
-    if after:
-        for name, value in after.items():
-            setattr(course, name, value)
+    if update_audited(course, COURSE_FIELDS, cleaned, actor, "course.updated"):
         _flush_unique_title()
-        record(actor, "course.updated", course, before=before, after=after)
         db.session.commit()
     return course
 

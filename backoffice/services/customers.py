@@ -8,7 +8,7 @@ from backoffice.extensions import db
 from backoffice.models import Customer, CustomerStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
-from backoffice.services.audit import changes, record
+from backoffice.services.audit import record, update_audited
 
 MIN_SEARCH_LENGTH = 3  # the trigram indexes behind search need three characters
 EDITABLE_FIELDS = ["name", "country", "city", "address", "phone", "company", "company_address",
@@ -50,13 +50,8 @@ def update_customer(customer: Customer, values: dict, actor: Actor) -> Customer:
         raise ServiceError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
     if values.get("country") and len(values["country"]) != 2:
         raise ServiceError("Use the two-letter ISO 3166 country code.", "country")
-    before, after = changes(customer, EDITABLE_FIELDS, values)
-    if not after:
-        return customer
-    for name, value in after.items():
-        setattr(customer, name, value)
-    record(actor, "customer.updated", customer, before=before, after=after)
-    db.session.commit()
+    if update_audited(customer, EDITABLE_FIELDS, values, actor, "customer.updated"):
+        db.session.commit()
     return customer
 
 

@@ -9,7 +9,7 @@ from backoffice.extensions import db
 from backoffice.models import Customer
 from backoffice.security import Actor
 from backoffice.services import ServiceError
-from backoffice.services.audit import changes, record
+from backoffice.services.audit import record, update_audited
 from backoffice.services.emails import normalise_email
 
 PROFILE_FIELDS = ["name", "country", "city", "address", "phone", "company", "company_address",
@@ -57,11 +57,7 @@ def normalise_phone(raw: str, country: str) -> str:
 def update_profile(customer: Customer, values: dict, actor: Actor) -> Customer:
     """FAQ §06: the customer edits their own personal data."""
     cleaned = clean_profile(values)
-    before, after = changes(customer, PROFILE_FIELDS, cleaned)
-    if after:
-        for name, value in after.items():
-            setattr(customer, name, value)
-        record(actor, "customer.profile_updated", customer, before=before, after=after)
+    if update_audited(customer, PROFILE_FIELDS, cleaned, actor, "customer.profile_updated"):
         db.session.commit()
     return customer
 

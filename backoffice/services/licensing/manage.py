@@ -10,7 +10,7 @@ from backoffice.extensions import db
 from backoffice.models import ActivationCode, Product
 from backoffice.security import Actor
 from backoffice.services import ServiceError
-from backoffice.services.audit import changes, record
+from backoffice.services.audit import record, update_audited
 from backoffice.services.licensing.codes import lock_code
 
 MAX_SEATS = 10_000
@@ -47,11 +47,7 @@ def create_product(name: str, description: str | None, actor: Actor) -> Product:
 def update_product(product: Product, name: str, description: str | None, actor: Actor) -> Product:
     values = {"name": _clean_product_name(name), "description": (description or "").strip() or None}
     _check_name_free(values["name"], product.id)
-    before, after = changes(product, ["name", "description"], values)
-    if after:
-        for field, value in after.items():
-            setattr(product, field, value)
-        record(actor, "product.updated", product, before=before, after=after)
+    if update_audited(product, ["name", "description"], values, actor, "product.updated"):
         db.session.commit()
     return product
 
