@@ -1,11 +1,10 @@
-"""support requests: request types (seeded), tickets, thread, attachments, history, ratings, wizard drafts
+"""support requests: request types, tickets, thread, attachments, history, ratings, wizard drafts
 
 Revision ID: 0005
 Revises: 0003
-
-Also seeds the eight request types of FAQ §12 and creates the ticket text search, which differs per backend and
-is not in the models: PostgreSQL a GIN full-text index, SQLite an FTS5 table kept current by triggers.
 Create Date: 2026-11-25
+
+The request types' rows and the ticket text search come next, in 0005b.
 """
 
 import sqlalchemy as sa
@@ -194,12 +193,8 @@ def upgrade():
         batch_op.create_index('ix_ticket_attachments_message_id', ['message_id'], unique=False)
         batch_op.create_index('ix_ticket_attachments_ticket_id', ['ticket_id', 'id'], unique=False)
 
-    seed_request_types()
-    create_ticket_search()
-
 
 def downgrade():
-    drop_ticket_search()
     with op.batch_alter_table('ticket_attachments', schema=None) as batch_op:
         batch_op.drop_index('ix_ticket_attachments_ticket_id')
         batch_op.drop_index('ix_ticket_attachments_message_id')
@@ -242,74 +237,3 @@ def downgrade():
     op.drop_table('ticket_number_counters')
     op.drop_table('support_request_types')
     op.drop_table('canned_responses')
-
-
-# The eight request types of FAQ §12, in its order; Pre-sale question needs no product.
-REQUEST_TYPES = [
-    ("general", "General question", "Your question is not connected with one of the other request types."),
-    ("application", "Application problem",
-     "An installed product works incorrectly, or other applications stopped working normally after it was installed."),
-    ("license", "Key problem / License expiration",
-     "You lost your key file or activation code, its medium is damaged, or you want to renew your licence."),
-    ("suggestion", "Suggestions for future versions", "Ideas for future versions of a product you use."),
-    ("disinfection", "Virus disinfection",
-     "Your computer is infected by an unknown virus, or a virus cannot be disinfected or deleted."),
-    ("updates", "AV-bases Updates problem",
-     "Anti-virus databases (threat signatures) do not update, or an error appears during the update."),
-    ("presale", "Pre-sale question", "You want to buy a commercial licence for a product."),
-    ("setup", "Problems with Setup / Remove application",
-     "Errors appear while installing or removing a product, or the installation or removal goes wrong."),
-]
-
-
-def seed_request_types():
-    table = sa.table(
-        "support_request_types",
-        sa.column("id", sa.Integer), sa.column("code", sa.String), sa.column("name", sa.String),
-        sa.column("description", sa.Text), sa.column("position", sa.Integer),
-        sa.column("requires_product", sa.Boolean),
-    )
-    op.bulk_insert(table, [
-        {"id": position, "code": code, "name": name, "description": description, "position": position,
-         "requires_product": code != "presale"}
-        for position, (code, name, description) in enumerate(REQUEST_TYPES, start=1)
-    ])
-    if op.get_bind().dialect.name == "postgresql":  # explicit ids: move the sequence past them
-        op.execute("SELECT setval('support_request_types_id_seq', (SELECT max(id) FROM support_request_types))")
-
-
-def create_ticket_search():
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "CREATE INDEX ix_tickets_text_fts ON tickets USING gin "
-            "(to_tsvector('simple'::regconfig, subject || ' ' || description))"
-        )
-        return
-    op.execute(
-        "CREATE VIRTUAL TABLE tickets_fts USING fts5("
-        "subject, description, content='tickets', content_rowid='id')"
-    )
-    op.execute(
-        "CREATE TRIGGER tickets_fts_ai AFTER INSERT ON tickets BEGIN "
-        "INSERT INTO tickets_fts(rowid, subject, description) VALUES (new.id, new.subject, new.description); END"
-    )
-    op.execute(
-        "CREATE TRIGGER tickets_fts_ad AFTER DELETE ON tickets BEGIN "
-        "INSERT INTO tickets_fts(tickets_fts, rowid, subject, description) "
-        "VALUES ('delete', old.id, old.subject, old.description); END"
-    )
-    op.execute(
-        "CREATE TRIGGER tickets_fts_au AFTER UPDATE OF subject, description ON tickets BEGIN "
-        "INSERT INTO tickets_fts(tickets_fts, rowid, subject, description) "
-        "VALUES ('delete', old.id, old.subject, old.description);"
-        " INSERT INTO tickets_fts(rowid, subject, description) VALUES (new.id, new.subject, new.description); END"
-    )
-
-
-def drop_ticket_search():
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX IF EXISTS ix_tickets_text_fts")
-        return
-    for trigger in ("tickets_fts_au", "tickets_fts_ad", "tickets_fts_ai"):
-        op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-    op.execute("DROP TABLE IF EXISTS tickets_fts")

@@ -4,12 +4,12 @@ Each domain hung its first migration off the foundation while they were built si
 the history is linear again, so `backoffice db upgrade` (head) works as well as `upgrade heads`.
 
 Revision ID: 0006
-Revises: 0002, 0004, 0005
+Revises: 0002, 0004, 0005b
 Create Date: 2026-11-25
 """
 
 revision = "0006"
-down_revision = ("0002", "0004", "0005")
+down_revision = ("0002", "0004", "0005b")
 branch_labels = None
 depends_on = None
 
