@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import select
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.mail import queue_mail
 from backoffice.models import Customer, CustomerStatus, TokenPurpose
-from backoffice.security import Actor, hash_password, new_token
+from backoffice.security import Actor, hash_password
 from backoffice.services import ServiceError, tokens
 from backoffice.services.audit import record
 from backoffice.services.emails import normalise_email
@@ -25,9 +25,7 @@ def request_claim(email: str, actor: Actor) -> None:
     customer = db.session.scalar(select(Customer).where(Customer.email == address))
     hours = current_app.config["LEGACY_CLAIM_TOKEN_HOURS"]
     if customer is None or customer.status != CustomerStatus.LEGACY:
-        raw, _digest = new_token()  # the same work as the real path, thrown away
-        render_template("email/legacy_claim.txt", subject="", customer=Customer(email=address), token=raw,
-                        hours=hours, public_url=current_app.config["PUBLIC_URL"])
+        tokens.same_work_as_mailing_a_link("legacy_claim", address, hours=hours)
         record(actor, "customer.claim_requested", None, object_type="customers",
                after={"email": address, "known": False})
         db.session.commit()
@@ -39,11 +37,7 @@ def request_claim(email: str, actor: Actor) -> None:
 
 
 def legacy_customer_for(raw_token: str) -> Customer:
-    token = tokens.find_valid(raw_token, TokenPurpose.LEGACY_CLAIM)
-    customer = db.session.get(Customer, token.customer_id)
-    if customer is None or customer.status != CustomerStatus.LEGACY:
-        raise ServiceError(tokens.INVALID_LINK)
-    return customer
+    return tokens.customer_for(raw_token, TokenPurpose.LEGACY_CLAIM, CustomerStatus.LEGACY)
 
 
 def complete_claim(raw_token: str, password: str, actor: Actor) -> Customer:

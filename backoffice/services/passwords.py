@@ -8,14 +8,14 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.mail import queue_mail
 from backoffice.models import Customer, CustomerStatus, TokenPurpose
 from backoffice.models.accounts import new_session_epoch
-from backoffice.security import Actor, hash_password, new_token, verify_password
+from backoffice.security import Actor, hash_password, verify_password
 from backoffice.services import ServiceError, tokens
 from backoffice.services.audit import record
 from backoffice.services.emails import local_part, normalise_email
@@ -60,7 +60,8 @@ def request_reset(email: str, actor: Actor) -> None:
         return
     customer = db.session.scalar(select(Customer).where(Customer.email == address))
     if customer is None or customer.status not in (CustomerStatus.ACTIVE, CustomerStatus.PENDING):
-        _same_work_as_a_real_reset(address)
+        tokens.same_work_as_mailing_a_link("password_reset", address,
+                                           hours=current_app.config["PASSWORD_RESET_TOKEN_HOURS"])
         record(actor, "customer.password_reset_requested", None, object_type="customers",
                after={"email": address, "known": False})
         db.session.commit()
@@ -84,15 +85,6 @@ def reset_password(raw_token: str, new: str, actor: Actor) -> Customer:
     queue_mail(customer.email, "Your password was reset", "password_changed", customer=customer, reset=True)
     db.session.commit()
     return customer
-
-
-def _same_work_as_a_real_reset(address: str) -> None:
-    """Generate a token and render the mail that a known address would get, and throw both away, so the
-    answer for an unknown address takes as long as for a known one (less one INSERT)."""
-    raw, _digest = new_token()
-    render_template("email/password_reset.txt", subject="", customer=Customer(email=address), token=raw,
-                    hours=current_app.config["PASSWORD_RESET_TOKEN_HOURS"],
-                    public_url=current_app.config["PUBLIC_URL"])
 
 
 def _set_password(customer: Customer, new: str) -> None:

@@ -87,11 +87,7 @@ def resend_activation(customer: Customer, actor: Actor) -> None:
 
 def pending_customer_for(raw_token: str) -> Customer:
     """The pending account an activation link belongs to (the link is not spent)."""
-    token = tokens.find_valid(raw_token, TokenPurpose.ACTIVATION)
-    customer = db.session.get(Customer, token.customer_id)
-    if customer is None or customer.status != CustomerStatus.PENDING:
-        raise ServiceError(tokens.INVALID_LINK)
-    return customer
+    return tokens.customer_for(raw_token, TokenPurpose.ACTIVATION, CustomerStatus.PENDING)
 
 
 def activate(raw_token: str, profile: dict, password: str, actor: Actor) -> Customer:

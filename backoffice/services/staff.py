@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,16 +14,9 @@ from backoffice.models.accounts import new_session_epoch
 from backoffice.security import Actor, hash_password, password_needs_rehash, verify_password
 from backoffice.services import ServiceError
 from backoffice.services.audit import changes, record
+from backoffice.services.emails import normalise_email
 
 GENERIC_LOGIN_ERROR = "Invalid e-mail or password."
-
-
-def normalise_email(raw: str, field: str = "email") -> str:
-    try:
-        # no deliverability check: it would need DNS, and a typo is caught by the confirmation mail anyway
-        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
-        raise ServiceError(f"Enter a valid e-mail address ({error}).", field) from None
 
 
 def authenticate(email: str, password: str, actor: Actor) -> StaffUser:

@@ -11,7 +11,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +30,7 @@ from backoffice.models.viruslab import REQUEST_TYPE_LABELS
 from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.audit import record
+from backoffice.services.emails import normalise_email
 from backoffice.services.viruslab import intake
 from backoffice.storage import StoredBlob
 
@@ -70,10 +70,7 @@ def check_request(form: RequestForm, blob: StoredBlob | None) -> RequestForm:
     # "today" where the customer is: the last time zone to reach a date is UTC+14
     if form.last_update_date > (utcnow() + timedelta(hours=14)).date():
         raise ServiceError("The date of the last database update cannot be in the future.", "last_update_date")
-    try:
-        email = validate_email(form.email or "", check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
-        raise ServiceError(f"Enter a valid e-mail address: {error}", "email") from None
+    email = normalise_email(form.email)
     detection = (form.detection_seen or "").strip() or None
     if form.request_type == RequestType.FALSE_ALARM and not detection:
         raise ServiceError("Enter the name of the detection your product showed.", "detection_seen")
