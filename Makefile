@@ -35,9 +35,9 @@ run: install seed
 	@echo "  Console:  http://127.0.0.1:$${BACKOFFICE_SERVE_PORT:-5000}/console/"
 	@echo "  Demo logins (above): staff sign in at the console, customers on the portal."
 	@echo "  Large files for support requests: ftp://127.0.0.1:2121 (login shown on each request page)."
-	@echo "  Mail is printed to this log (no SMTP host is set). Ctrl-C stops everything."
+	@echo "  One job worker runs mail and sample analysis; mail is printed to this log (no SMTP host is set). Ctrl-C stops everything."
 	@echo
-	@bash -c 'trap "kill 0" EXIT; $(BIN)/backoffice mail-worker --interval 2 & $(BIN)/backoffice ftp-server & $(BIN)/backoffice serve'
+	@bash -c 'trap "kill 0" EXIT; $(BIN)/backoffice worker --interval 1 & $(BIN)/backoffice ftp-server & $(BIN)/backoffice serve'
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -59,8 +59,9 @@ class Config:
     MAIL_FROM = "Support <support@example.com>"
     MAIL_MAX_ATTEMPTS = 8
     MAIL_RETRY_BASE_SECONDS = 30  # backoff: base * 2**(attempt-1), capped below
-    MAIL_RETRY_MAX_SECONDS = 6 * 3600
-    MAIL_CLAIM_SECONDS = 300  # a claimed message whose worker died is retried after this
+    MAIL_CLAIM_SECONDS = 300  # a worker's lease on a batch of mail; a dead worker's messages are taken over after it
+    # The job queue (`backoffice worker`): every kind backs off base * 2**(attempt-1) seconds, capped here
+    JOB_RETRY_MAX_SECONDS = 6 * 3600
 
     PUBLIC_URL = "http://127.0.0.1:5000"
     STORAGE_DIR = str(INSTANCE_DIR / "storage")

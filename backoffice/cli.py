@@ -28,7 +28,7 @@ def _create_app(*_args):
 
 
 def register_commands(app: Flask) -> None:
-    for command in (serve, create_staff, seed_demo, seed_scale, mail_worker):
+    for command in (serve, create_staff, seed_demo, seed_scale, worker):
         app.cli.add_command(command)
     from backoffice.cli_licensing import COMMANDS as licensing_commands
 
@@ -109,21 +109,29 @@ def seed_scale(customers, batch):
         seed_customers(customers, batch=batch, progress=progress.update)
 
 
-@click.command("mail-worker")
-@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
-@click.option("--interval", type=float, default=5.0, show_default=True, help="Seconds between polls.")
-@click.option("--batch", type=int, default=50, show_default=True)
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run what is due now, then exit.")
+@click.option("--interval", type=float, default=2.0, show_default=True, help="Seconds between polls when idle.")
+@click.option("--batch", type=int, default=20, show_default=True, help="Jobs claimed at a time.")
+@click.option("--kind", "kind_names", multiple=True, help="Run only jobs of this kind (repeatable).")
 @with_appcontext
-def mail_worker(once, interval, batch):
-    """Deliver queued mail; run as many as you like, no message is sent twice."""
+def worker(once, interval, batch, kind_names):
+    """Run queued jobs (mail, sample analysis, ...); run as many as you like, on as many hosts: no job runs twice
+    at once."""
     from sqlalchemy.exc import OperationalError
 
     from backoffice.extensions import db
-    from backoffice.mail import deliver_due
+    from backoffice.jobs.kinds import load_all
+    from backoffice.jobs.worker import run_due
 
+    known = load_all()
+    unknown = sorted(set(kind_names) - set(known))
+    if unknown:
+        raise click.BadParameter(f"unknown job kind {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+                                 param_hint="--kind")
     while True:
         try:
-            report = deliver_due(batch)
+            report = run_due(batch, list(kind_names) or None)
         except OperationalError as error:
             # the database restarted or is out of reach: a long-running worker waits and tries again
             db.session.rollback()
@@ -134,7 +142,8 @@ def mail_worker(once, interval, batch):
             time.sleep(interval)
             continue
         if report.attempted:
-            click.echo(f"sent {len(report.sent)}, retrying {len(report.retrying)}, failed {len(report.failed)}")
+            click.echo(f"done {len(report.done)}, retrying {len(report.retrying)}, failed {len(report.failed)}"
+                       + (f", lost {len(report.lost)}" if report.lost else ""))
         if once:
             return
         if report.attempted < batch:

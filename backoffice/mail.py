@@ -1,33 +1,35 @@
-"""Outgoing mail through a transactional outbox.
+"""Outgoing mail through a transactional outbox, delivered by the job queue.
 
-`queue_mail` adds a row to the caller's transaction, so a message exists exactly when the change that caused
-it commits. `deliver_due` is the worker's loop body: it claims due rows with a conditional update (and
-`SKIP LOCKED` on PostgreSQL), so several workers never send one message twice, then sends them over SMTP,
-or to the log when no SMTP host is configured.
+`queue_mail` adds the message and its `mail.send` job to the caller's transaction, so a message exists exactly
+when the change that caused it commits. The worker runs the jobs in batches that share one SMTP connection (or
+the log, when no SMTP host is configured); attempts, backoff, leases and the last error are the job's, as for
+every other kind of job.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 import smtplib
-from dataclasses import dataclass, field
-from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template
-from sqlalchemy import and_, or_, select, update
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
+from backoffice.jobs import enqueue, retry_failed
+from backoffice.jobs.kinds import PermanentJobError, job_kind
+from backoffice.jobs.worker import WorkReport, run_due
 from backoffice.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger("backoffice.mail")
 
+SEND = "mail.send"
+
 
 def queue_mail(to: str, subject: str, template: str, headers: dict | None = None, **context) -> OutboxMessage:
-    """Render `email/<template>.txt` and `.html` and add the message to the current transaction."""
+    """Render `email/<template>.txt` and `.html` and add the message, with the job that sends it, to the
+    current transaction."""
     context.setdefault("public_url", current_app.config["PUBLIC_URL"].rstrip("/"))
     message = OutboxMessage(
         to_addr=to,
@@ -38,153 +40,43 @@ def queue_mail(to: str, subject: str, template: str, headers: dict | None = None
         template=template,
     )
     db.session.add(message)
+    db.session.flush()  # the job names the message by id
+    message.job = enqueue(SEND, {"message_id": message.id})
     return message
 
 
-@dataclass
-class DeliveryReport:
-    sent: list[int] = field(default_factory=list)
-    retrying: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-
-    @property
-    def attempted(self) -> int:
-        return len(self.sent) + len(self.retrying) + len(self.failed)
+def deliver_due(limit: int = 50) -> WorkReport:
+    """Run the mail jobs that are due now (the worker runs every kind; tests and tools may want mail alone)."""
+    return run_due(limit, [SEND])
 
 
-def _due_condition(now):
-    return or_(
-        and_(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now),
-        # a worker that claimed a message and died: take it over once the claim has lapsed
-        and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now),
-    )
-
-
-def claim_due(limit: int) -> list[tuple[int, str]]:
-    """Claim up to `limit` due messages for this worker; returns (id, claim token) pairs, committed."""
-    now = utcnow()
-    query = select(OutboxMessage.id).where(_due_condition(now)).order_by(OutboxMessage.next_attempt_at).limit(limit)
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    candidates = db.session.scalars(query).all()
-    claimed = []
-    lease = timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
-    for message_id in candidates:
-        token = secrets.token_hex(8)
-        result = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, _due_condition(now))
-            .values(
-                status=OutboxStatus.SENDING,
-                claim_token=token,
-                claimed_until=now + lease,
-                attempts=OutboxMessage.attempts + 1,
-            )
-        )
-        if result.rowcount == 1:
-            claimed.append((message_id, token))
-    db.session.commit()
-    return claimed
-
-
-def deliver_due(limit: int = 50) -> DeliveryReport:
-    """Send what is due now. Safe to run in many processes at once."""
-    report = DeliveryReport()
-    claimed = claim_due(limit)
-    if not claimed:
-        return report
-    with _transport() as transport:
-        unreachable: Exception | None = None
-        for message_id, token in claimed:
-            message = db.session.get(OutboxMessage, message_id)
-            if message is None:  # deleted since it was claimed
-                continue
-            if unreachable is not None:
-                # The server did not answer for this batch: count the attempt without waiting on it again, so a
-                # batch never outlives its claims (which would let another worker send the same messages).
-                _record_failure(message, token, unreachable, report)
-            else:
-                unreachable = _deliver(transport, message, token, report)
-            db.session.commit()
-    return report
-
-
-def _deliver(transport, message: OutboxMessage, token: str, report: DeliveryReport) -> Exception | None:
-    """Send one claimed message and record the outcome; returns the error if the server cannot be reached."""
-    try:
-        email = _as_email(message)
-    except Exception as error:  # e.g. a header with a line break: it will never send, and must not block others
-        _record_failure(message, token, error, report, permanent=True)
-        return None
-    try:
-        transport.send(email)
-    except _Unreachable as unreachable:
-        _record_failure(message, token, unreachable.error, report)
-        return unreachable.error
-    except Exception as error:
-        _record_failure(message, token, error, report, permanent=_is_permanent(error))
-        if not isinstance(error, smtplib.SMTPResponseException):
-            transport.reset()  # the connection may be half-way through a command: start afresh
-        return None
-    _finish(message.id, token, status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None)
-    report.sent.append(message.id)
-    return None
+class PermanentMailError(PermanentJobError):
+    """Retrying will not help: the message cannot be built, or the server refused it for good (5xx)."""
 
 
 def _is_permanent(error: Exception) -> bool:
     """A 5xx answer (unknown mailbox, message refused) will not change with retries; a 4xx or a network error may."""
+    if isinstance(error, PermanentJobError):
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
-def retry_failed(message_id: int) -> bool:
-    """Put a failed message back in the queue with a fresh set of attempts (an admin action).
-
-    A conditional update: False when the message is no longer failed (another admin retried it first).
-    """
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.FAILED)
-        .values(status=OutboxStatus.QUEUED, attempts=0, next_attempt_at=utcnow(), claim_token=None,
-                claimed_until=None),
-        execution_options={"synchronize_session": False},
-    )
-    return result.rowcount == 1
+def _give_up(payload: dict, error: str) -> None:
+    message = db.session.get(OutboxMessage, payload.get("message_id"))
+    if message is not None:
+        message.status = OutboxStatus.FAILED
+        log.error("giving up on outbox message %s to %s: %s", message.id, message.to_addr, error)
 
 
-def backoff(attempts: int) -> timedelta:
-    config = current_app.config
-    seconds = config["MAIL_RETRY_BASE_SECONDS"] * 2 ** max(attempts - 1, 0)
-    return timedelta(seconds=min(seconds, config["MAIL_RETRY_MAX_SECONDS"]))
 
-
-def _record_failure(message: OutboxMessage, token: str, error: Exception, report: DeliveryReport,
-                    permanent: bool = False) -> None:
-    error_text = f"{type(error).__name__}: {error}"[:2000]
-    if permanent or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-        _finish(message.id, token, status=OutboxStatus.FAILED, last_error=error_text)
-        report.failed.append(message.id)
-        log.error("giving up on outbox message %s to %s: %s", message.id, message.to_addr, error_text)
-    else:
-        _finish(
-            message.id,
-            token,
-            status=OutboxStatus.QUEUED,
-            next_attempt_at=utcnow() + backoff(message.attempts),
-            last_error=error_text,
-        )
-        report.retrying.append(message.id)
-        log.warning("outbox message %s failed (attempt %s): %s", message.id, message.attempts, error_text)
-
-
-def _finish(message_id: int, token: str, **values) -> None:
-    """Record the outcome, only while this worker still holds the claim."""
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token)
-        .values(claim_token=None, claimed_until=None, **values)
-    )
+def retry(message: OutboxMessage) -> bool:
+    """Queue a failed message again with a fresh set of attempts. False when it is no longer failed."""
+    if message.status != OutboxStatus.FAILED or message.job_id is None or not retry_failed(message.job_id):
+        return False
+    message.status = OutboxStatus.QUEUED
+    return True
 
 
 def _as_email(message: OutboxMessage) -> EmailMessage:
@@ -202,27 +94,27 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     return email
 
 
-class _Unreachable(Exception):
-    """Connecting (or greeting, STARTTLS, login) failed: no message of this batch can be sent now."""
-
-    def __init__(self, error: Exception):
-        super().__init__(str(error))
-        self.error = error
-
-
 class _SmtpTransport:
-    """One SMTP connection reused for a batch, reopened after a dropped connection."""
+    """One SMTP connection reused for a batch, reopened after a dropped connection.
+
+    When connecting (or greeting, STARTTLS, login) fails, the rest of the batch fails with the same error without
+    waiting on the server again: a hanging server costs one timeout per batch, so a batch never outlives the
+    leases of its jobs (which would let another worker send the same messages)."""
 
     def __init__(self, config):
         self.config = config
         self.connection: smtplib.SMTP | None = None
+        self.unreachable: Exception | None = None
 
     def send(self, email: EmailMessage) -> None:
+        if self.unreachable is not None:
+            raise self.unreachable
         if self.connection is None:
             try:
                 self.connection = self._connect()
             except (smtplib.SMTPException, OSError) as error:
-                raise _Unreachable(error) from error
+                self.unreachable = error
+                raise
         self.connection.send_message(email)
 
     def _connect(self) -> smtplib.SMTP:
@@ -276,3 +168,24 @@ class _LogTransport:
 def _transport():
     config = current_app.config
     return _SmtpTransport(config) if config.get("SMTP_HOST") else _LogTransport()
+
+
+@job_kind(SEND, max_attempts_key="MAIL_MAX_ATTEMPTS", retry_base_key="MAIL_RETRY_BASE_SECONDS",
+          lease_key="MAIL_CLAIM_SECONDS", batch_context=_transport, is_permanent=_is_permanent, on_give_up=_give_up)
+def send_message(payload: dict, transport) -> None:
+    """Send one queued message over the batch's transport and mark it sent."""
+    message = db.session.get(OutboxMessage, payload.get("message_id"))
+    if message is None or message.status == OutboxStatus.SENT:
+        return  # deleted, or sent by an earlier run of this job whose outcome was lost
+    try:
+        email = _as_email(message)
+    except Exception as error:  # e.g. a header with a line break: it will never send, and must not block others
+        raise PermanentMailError(f"{type(error).__name__}: {error}") from error
+    try:
+        transport.send(email)
+    except Exception as error:
+        if not isinstance(error, smtplib.SMTPResponseException):
+            transport.reset()  # the connection may be half-way through a command: start afresh
+        raise
+    message.status = OutboxStatus.SENT
+    message.sent_at = utcnow()

@@ -91,30 +91,36 @@ def test_seed_scale_adds_the_requested_rows(runner, make):
     assert db.session.scalar(select(func.count()).where(Customer.email.like("%@scale.example.com"))) == 1200
 
 
-def test_mail_worker_once_delivers_due_mail(smtp, runner, app):
+def test_worker_once_delivers_due_mail(smtp, runner, app):
     for number in range(3):
         queue_mail(f"reader{number}@example.com", f"Notice {number}", "staff_locked", name="R", failures=1)
     db.session.commit()
 
-    result = runner.invoke(args=["mail-worker", "--once"])
+    result = runner.invoke(args=["worker", "--once"])
 
     assert result.exit_code == 0, result.output
-    assert "sent 3, retrying 0, failed 0" in result.output
+    assert "done 3, retrying 0, failed 0" in result.output
     assert sorted(m["To"] for m in smtp.messages) == [f"reader{n}@example.com" for n in range(3)]
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)) == 3
-    again = runner.invoke(args=["mail-worker", "--once"])
+    again = runner.invoke(args=["worker", "--once"])
     assert again.exit_code == 0 and again.output == ""
     assert len(smtp.messages) == 3
 
 
-def test_mail_worker_once_reports_an_unusable_database(tmp_path):
+def test_worker_once_reports_an_unusable_database(tmp_path):
     from backoffice import create_app
     from tests.conftest import base_config
 
     app = create_app(base_config(f"sqlite:///{tmp_path / 'empty.db'}", storage_dir=str(tmp_path)))  # never migrated
-    result = app.test_cli_runner().invoke(args=["mail-worker", "--once"])
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code == 1
-    assert "database unavailable" in result.output and "outbox_messages" in result.output
+    assert "database unavailable" in result.output and "jobs" in result.output
     with app.app_context():
         db.engine.dispose()
+
+
+def test_worker_refuses_an_unknown_kind(runner):
+    result = runner.invoke(args=["worker", "--once", "--kind", "mail.sned"])
+    assert result.exit_code == 2
+    assert "unknown job kind mail.sned" in result.output and "mail.send" in result.output

@@ -1,5 +1,6 @@
 """The transactional outbox: mail exists exactly when its change commits, and reaches a real SMTP server once,
-through outages, dead workers and several workers at a time."""
+through outages, dead workers and several workers at a time. Delivery is a job kind (`mail.send`): these tests
+also prove the job queue's claim, backoff, lease and give-up rules through it."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from sqlalchemy import func, select
 
 from backoffice.clock import set_now
 from backoffice.extensions import db
-from backoffice.mail import _finish, claim_due, deliver_due, queue_mail
-from backoffice.models import AuditEvent, OutboxMessage, OutboxStatus, StaffUser
+from backoffice.jobs import queue
+from backoffice.mail import deliver_due, queue_mail
+from backoffice.models import AuditEvent, Job, JobState, OutboxMessage, OutboxStatus, StaffUser
 from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services import staff as staff_service
@@ -55,7 +57,7 @@ def test_a_message_committed_with_its_change_is_delivered_with_text_and_html(smt
 
     report = deliver_due()
 
-    assert len(report.sent) == 1 and report.retrying == report.failed == []
+    assert len(report.done) == 1 and report.retrying == report.failed == []
     [email] = smtp.messages
     assert email["To"] == staff.email
     assert email["Subject"] == "Account locked"
@@ -80,18 +82,18 @@ def test_smtp_down_keeps_the_message_with_backoff_then_delivers_it_exactly_once(
 
     report = deliver_due()
 
-    assert len(report.retrying) == 1 and report.sent == []
+    assert len(report.retrying) == 1 and report.done == []
     [row] = _outbox()
     assert row.status == OutboxStatus.QUEUED
     assert row.attempts == 1
     assert "ConnectionRefusedError" in row.last_error
     assert row.next_attempt_at == BASE + timedelta(seconds=app.config["MAIL_RETRY_BASE_SECONDS"])
-    assert row.claim_token is None
+    assert (row.job.state, row.job.lease_token) == (JobState.QUEUED, None)
 
     smtp.start()  # the server is back on the same port
     assert deliver_due().attempted == 0  # not due before its backoff ends
     set_now(row.next_attempt_at)
-    assert len(deliver_due().sent) == 1
+    assert len(deliver_due().done) == 1
     set_now(BASE + timedelta(hours=1))
     assert deliver_due().attempted == 0
 
@@ -134,7 +136,7 @@ def test_a_message_that_cannot_be_built_fails_alone(smtp, app):
     report = deliver_due()
 
     broken, fine = _outbox()
-    assert report.failed == [broken.id] and report.sent == [fine.id]
+    assert report.failed == [broken.job_id] and report.done == [fine.job_id]
     assert broken.status == OutboxStatus.FAILED and "ValueError" in broken.last_error
     assert [m["Subject"] for m in smtp.messages] == ["Fine"]
 
@@ -148,7 +150,7 @@ def test_a_permanent_refusal_fails_at_once_and_the_batch_goes_on(smtp, app):
     report = deliver_due()
 
     gone, here = _outbox()
-    assert report.failed == [gone.id] and report.sent == [here.id]
+    assert report.failed == [gone.job_id] and report.done == [here.job_id]
     assert (gone.status, gone.attempts) == (OutboxStatus.FAILED, 1)
     assert "550" in gone.last_error and "No such mailbox" in gone.last_error
     assert [m["To"] for m in smtp.messages] == ["here@example.com"]
@@ -170,7 +172,7 @@ def test_a_hanging_server_is_waited_for_once_per_batch(hanging_smtp, app):
 
     report = deliver_due()
 
-    assert len(report.retrying) == 4 and report.sent == []
+    assert len(report.retrying) == 4 and report.done == []
     assert len(hanging_smtp.connections) == 1  # not one timeout per message: the claims would lapse first
     rows = _outbox()
     assert {row.status for row in rows} == {OutboxStatus.QUEUED}
@@ -181,18 +183,20 @@ def test_a_lapsed_claim_of_a_dead_worker_is_taken_over_and_its_late_outcome_igno
     set_now(BASE)
     _queue("orphan@example.com")
     db.session.commit()
-    [(message_id, dead_token)] = claim_due(10)  # a worker claims the message, then dies before sending
+    [dead_claim] = queue.claim(10)  # a worker claims the message's job, then dies before sending
 
-    assert deliver_due().attempted == 0  # the claim is still held
-    assert _outbox()[0].status == OutboxStatus.SENDING
+    assert deliver_due().attempted == 0  # the lease is still held
+    assert _outbox()[0].job.state == JobState.RUNNING
 
     set_now(BASE + timedelta(seconds=app.config["MAIL_CLAIM_SECONDS"] + 1))
-    assert deliver_due().sent == [message_id]
+    assert deliver_due().done == [dead_claim.job_id]
 
-    _finish(message_id, dead_token, status=OutboxStatus.FAILED, last_error="late")  # the dead worker wakes up
+    assert queue.fail(dead_claim, "late") is None  # the dead worker wakes up: its outcome is refused
+    assert queue.complete(dead_claim) is False
     db.session.commit()
     [row] = _outbox()
     assert (row.status, row.last_error, row.attempts) == (OutboxStatus.SENT, None, 2)
+    assert row.job.state == JobState.DONE
     assert len(smtp.messages) == 1
 
 
@@ -221,7 +225,7 @@ def test_several_workers_never_send_one_message_twice(smtp, app, postgres_only):
     subjects = sorted(m["Subject"] for m in smtp.wait_for(200))
     assert subjects == sorted(f"Message {n}" for n in range(200))  # each exactly once
     assert db.session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)) == 200
-    assert db.session.scalar(select(func.max(OutboxMessage.attempts))) == 1
+    assert db.session.scalar(select(func.max(Job.attempts))) == 1
 
 
 def test_without_an_smtp_host_the_message_goes_to_the_log(app, caplog):
@@ -232,7 +236,7 @@ def test_without_an_smtp_host_the_message_goes_to_the_log(app, caplog):
     with caplog.at_level(logging.INFO, logger="backoffice.mail"):
         report = deliver_due()
 
-    assert len(report.sent) == 1
+    assert len(report.done) == 1
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "To: developer@example.com" in logged
     assert "Hello Dev" in logged

@@ -28,7 +28,7 @@ class DashboardView(StaffIndexView):
             ]),
             ("Mail outbox", "outbox.index_view", [
                 ("Waiting", bounded_count(select(OutboxMessage.id).where(
-                    OutboxMessage.status.in_([OutboxStatus.QUEUED, OutboxStatus.SENDING])))),
+                    OutboxMessage.status == OutboxStatus.QUEUED))),
                 ("Failed", bounded_count(select(OutboxMessage.id).where(
                     OutboxMessage.status == OutboxStatus.FAILED))),
             ]),

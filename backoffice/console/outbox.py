@@ -23,10 +23,13 @@ class OutboxView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
 
     search_placeholder_text = "Recipient address (exact)"
     column_list = ["id", "created_at", "to_addr", "subject", "status", "attempts", "next_attempt_at", "sent_at"]
-    column_details_exclude_list = ["claim_token", "body_html"]
+    # the delivery's attempts, next attempt and last error are its job's; the lease token is never shown
+    column_details_list = ["id", "created_at", "to_addr", "subject", "template", "status", "attempts",
+                           "next_attempt_at", "last_error", "sent_at", "headers", "body_text"]
     column_default_sort = ("id", True)
     column_sortable_list = ["id", "created_at"]
-    column_labels = {"to_addr": "To", "next_attempt_at": "Next attempt", "created_at": "Queued"}
+    column_labels = {"to_addr": "To", "next_attempt_at": "Next attempt", "created_at": "Queued",
+                     "last_error": "Last error", "body_text": "Text"}
     column_filters = [
         filters.FilterEqual(OutboxMessage.status, "Status", options=[(s.value, s.value) for s in OutboxStatus]),
         filters.FilterEqual(OutboxMessage.template, "Template"),

@@ -11,6 +11,7 @@ from backoffice.models.accounts import (
 from backoffice.models.audit import AuditEvent
 from backoffice.models.captcha import CaptchaChallenge
 from backoffice.models.courses import Course, Enrollment
+from backoffice.models.jobs import Job, JobState
 from backoffice.models.legacy import LegacyCode
 from backoffice.models.licensing import (
     ActivationCode,
@@ -71,6 +72,8 @@ __all__ = [
     "Customer",
     "CustomerStatus",
     "OneTimeToken",
+    "Job",
+    "JobState",
     "OutboxMessage",
     "OutboxStatus",
     "StaffRole",

@@ -1,30 +1,33 @@
-"""The transactional outbox: mail is a row written with the change that causes it, sent later by a worker."""
+"""The transactional outbox: mail is a row written with the change that causes it, delivered later by a job.
+
+The message holds what is sent and whether it was; its job holds the delivery's mechanics (attempts, backoff,
+lease, last error), like every other job's."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
+from backoffice.models.jobs import Job
 from backoffice.models.types import UTCDateTime, check_in
 
 
 class OutboxStatus(StrEnum):
-    QUEUED = "queued"  # waiting for its next attempt
-    SENDING = "sending"  # claimed by a worker until claimed_until
+    QUEUED = "queued"  # its delivery job has not succeeded yet
     SENT = "sent"
-    FAILED = "failed"  # gave up after the last attempt; an admin may retry
+    FAILED = "failed"  # its job gave up after the last attempt; an admin may retry
 
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         CheckConstraint(check_in("status", OutboxStatus), name="status"),
-        Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_status_id", "status", "id"),
         # the console's outbox list: filter by template, newest first; look up by recipient
         Index("ix_outbox_messages_template_id", "template", "id"),
         Index("ix_outbox_messages_to_addr", "to_addr"),
@@ -38,10 +41,21 @@ class OutboxMessage(db.Model):
     headers: Mapped[dict | None] = mapped_column(JSON)
     template: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED)
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    claim_token: Mapped[str | None] = mapped_column(String(32))
-    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    job: Mapped[Job | None] = relationship()
+
+    # the delivery's mechanics, read from its job (the console shows them beside the message)
+    @property
+    def attempts(self) -> int:
+        return self.job.attempts if self.job else 0
+
+    @property
+    def last_error(self) -> str | None:
+        return self.job.last_error if self.job else None
+
+    @property
+    def next_attempt_at(self) -> datetime | None:
+        return self.job.run_after if self.job and self.status == OutboxStatus.QUEUED else None

@@ -8,15 +8,20 @@ from sqlalchemy import select
 from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.mail import deliver_due, queue_mail
-from backoffice.models import AuditEvent, OutboxMessage, OutboxStatus
+from backoffice.models import AuditEvent, JobState, OutboxMessage, OutboxStatus
 from tests.factories import PASSWORD
 
+JOB_STATES = {OutboxStatus.QUEUED: JobState.QUEUED, OutboxStatus.SENT: JobState.DONE,
+              OutboxStatus.FAILED: JobState.FAILED}
 
-def _message(status: str, **fields) -> OutboxMessage:
+
+def _message(status: str, job_state: str | None = None, **job_fields) -> OutboxMessage:
+    """A message in `status`, its delivery job in the matching state with `job_fields` (attempts, last_error...)."""
     message = queue_mail("reader@example.com", f"A {status} message", "staff_locked", name="Reader", failures=2)
     message.status = status
-    for name, value in fields.items():
-        setattr(message, name, value)
+    message.job.state = job_state or JOB_STATES[status]
+    for name, value in job_fields.items():
+        setattr(message.job, name, value)
     db.session.commit()
     return message
 
@@ -46,13 +51,14 @@ def test_admin_retries_a_failed_message_and_it_is_delivered(smtp, app, admin, cl
     assert (event.actor_id, event.object_id) == (admin.id, str(failed.id))
     assert event.before == {"status": "failed", "attempts": 8} and event.after == {"status": "queued"}
 
-    assert deliver_due().sent == [failed.id]
+    assert deliver_due().done == [failed.job_id]
     assert [m["Subject"] for m in smtp.messages] == ["A failed message"]
 
 
 def test_only_failed_messages_can_be_retried(admin, client):
-    for status in (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.SENT):
-        message = _message(status, attempts=1)
+    for status, job_state in ((OutboxStatus.QUEUED, JobState.QUEUED), (OutboxStatus.QUEUED, JobState.RUNNING),
+                              (OutboxStatus.SENT, JobState.DONE)):
+        message = _message(status, job_state, attempts=1)
         details = client.get(f"/console/outbox/details/?id={message.id}").get_data(as_text=True)
         assert "Retry sending this message" not in details
 
@@ -60,7 +66,8 @@ def test_only_failed_messages_can_be_retried(admin, client):
         assert response.status_code == 302
         assert "Only a message that failed can be retried." in client.get(response.location).get_data(as_text=True)
         db.session.expire_all()
-        assert (db.session.get(OutboxMessage, message.id).status, message.attempts) == (status, 1)
+        message = db.session.get(OutboxMessage, message.id)
+        assert (message.status, message.job.state, message.attempts) == (status, job_state, 1)
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "outbox.retried")) is None
 
 
@@ -101,8 +108,8 @@ def test_the_list_filters_by_status_and_searches_by_recipient(admin, client):
     assert "A sent message" in found and "A failed message" not in found
 
 
-def test_the_details_page_hides_the_claim_token(admin, client):
-    message = _message(OutboxStatus.SENDING, claim_token="c0ffee00c0ffee00")
+def test_the_details_page_hides_the_lease_token(admin, client):
+    message = _message(OutboxStatus.QUEUED, JobState.RUNNING, lease_token="c0ffee00c0ffee00")
     page = client.get(f"/console/outbox/details/?id={message.id}").get_data(as_text=True)
     assert "c0ffee00c0ffee00" not in page
 

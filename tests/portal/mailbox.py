@@ -14,7 +14,7 @@ PUBLIC_URL = "http://portal.example.com"
 def deliver(smtp: SmtpSink) -> list[EmailMessage]:
     before = len(smtp.messages)
     report = deliver_due()
-    return smtp.wait_for(before + len(report.sent))[before:]
+    return smtp.wait_for(before + len(report.done))[before:]
 
 
 def only_message_to(messages: list[EmailMessage], address: str) -> EmailMessage:
