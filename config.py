@@ -102,7 +102,13 @@ class Config:
     ARCHIVE_MAX_RATIO = 100  # unpacked / packed size of one member
     ARCHIVE_MAX_DEPTH = 3  # archives inside archives
     YARA_RULES_DIR = str(PROJECT_ROOT / "seeds" / "yara")
-    YARA_TIMEOUT_SECONDS = 30
+    YARA_TIMEOUT_SECONDS = 60  # one file's scan
+    # Sample analysis, a job: a budget for one submission's scans, always below the lease a worker holds on the job
+    # (a run that outlives its lease is taken over, and its result discarded)
+    ANALYSIS_BUDGET_SECONDS = 600
+    ANALYSIS_LEASE_SECONDS = 1200
+    ANALYSIS_MAX_ATTEMPTS = 3
+    ANALYSIS_RETRY_BASE_SECONDS = 60
     ACTIVATION_TOKEN_HOURS = 5 * 24
     PASSWORD_RESET_TOKEN_HOURS = 1
     EMAIL_CHANGE_TOKEN_HOURS = 24
@@ -194,6 +200,11 @@ def load_config() -> dict:
         "ARCHIVE_MAX_TOTAL_BYTES",
         "ARCHIVE_MAX_RATIO",
         "ARCHIVE_MAX_DEPTH",
+        "YARA_TIMEOUT_SECONDS",
+        "ANALYSIS_BUDGET_SECONDS",
+        "ANALYSIS_LEASE_SECONDS",
+        "ANALYSIS_MAX_ATTEMPTS",
+        "ANALYSIS_RETRY_BASE_SECONDS",
         "MAX_CONTENT_LENGTH",
         "ACTIVATION_TOKEN_HOURS",
         "PASSWORD_RESET_TOKEN_HOURS",
@@ -211,6 +222,9 @@ def load_config() -> dict:
         "FTP_MAX_BYTES",
     ):
         config[name] = _env_int(name, config[name])
+    if not config["YARA_TIMEOUT_SECONDS"] <= config["ANALYSIS_BUDGET_SECONDS"] < config["ANALYSIS_LEASE_SECONDS"]:
+        raise RuntimeError("Virus Lab limits must nest: YARA_TIMEOUT_SECONDS <= ANALYSIS_BUDGET_SECONDS < "
+                           "ANALYSIS_LEASE_SECONDS (a scan must end before the worker's lease on its job)")
     config["SMTP_STARTTLS"] = _env_bool("SMTP_STARTTLS", config["SMTP_STARTTLS"])
     config["CAPTCHA_ENABLED"] = _env_bool("CAPTCHA_ENABLED", config["CAPTCHA_ENABLED"])
     return config

@@ -14,11 +14,12 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template
+from sqlalchemy import select
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.jobs import enqueue, retry_failed
-from backoffice.jobs.kinds import PermanentJobError, job_kind
+from backoffice.jobs.kinds import Claim, PermanentJobError, job_kind
 from backoffice.jobs.worker import WorkReport, run_due
 from backoffice.models import OutboxMessage, OutboxStatus
 
@@ -39,9 +40,10 @@ def queue_mail(to: str, subject: str, template: str, headers: dict | None = None
         headers=headers,
         template=template,
     )
+    # the job finds its message by job id, so nothing needs flushing here: the caller's change, flushed now,
+    # could fail inside queue_mail instead of at the caller's commit, where it is handled
+    message.job = enqueue(SEND)
     db.session.add(message)
-    db.session.flush()  # the job names the message by id
-    message.job = enqueue(SEND, {"message_id": message.id})
     return message
 
 
@@ -63,8 +65,12 @@ def _is_permanent(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
-def _give_up(payload: dict, error: str) -> None:
-    message = db.session.get(OutboxMessage, payload.get("message_id"))
+def _message_of(job_id: int) -> OutboxMessage | None:
+    return db.session.scalar(select(OutboxMessage).where(OutboxMessage.job_id == job_id))
+
+
+def _give_up(job_id: int, payload: dict, error: str) -> None:
+    message = _message_of(job_id)
     if message is not None:
         message.status = OutboxStatus.FAILED
         log.error("giving up on outbox message %s to %s: %s", message.id, message.to_addr, error)
@@ -172,9 +178,9 @@ def _transport():
 
 @job_kind(SEND, max_attempts_key="MAIL_MAX_ATTEMPTS", retry_base_key="MAIL_RETRY_BASE_SECONDS",
           lease_key="MAIL_CLAIM_SECONDS", batch_context=_transport, is_permanent=_is_permanent, on_give_up=_give_up)
-def send_message(payload: dict, transport) -> None:
+def send_message(claim: Claim, transport) -> None:
     """Send one queued message over the batch's transport and mark it sent."""
-    message = db.session.get(OutboxMessage, payload.get("message_id"))
+    message = _message_of(claim.job_id)
     if message is None or message.status == OutboxStatus.SENT:
         return  # deleted, or sent by an earlier run of this job whose outcome was lost
     try:

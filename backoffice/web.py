@@ -9,6 +9,8 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from backoffice.services.viruslab.names import display_name
+
 log = logging.getLogger("backoffice")
 
 ERROR_TITLES = {
@@ -31,6 +33,7 @@ def csp_nonce() -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["format_bytes"] = format_bytes
+    app.jinja_env.filters["display_name"] = display_name  # every file name a customer or an archive gave
 
     @app.after_request
     def security_headers(response):

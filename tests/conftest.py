@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -150,6 +153,62 @@ def smtp(app_config):
     app_config.update({"SMTP_HOST": sink.host, "SMTP_PORT": sink.port})
     yield sink
     sink.stop()
+
+
+class Workers:
+    """`backoffice worker` as real processes over the test's database and blob store, ended after the test."""
+
+    def __init__(self, app_config: dict):
+        self.app_config = app_config
+        self.processes: list[subprocess.Popen] = []
+
+    def env(self, **settings) -> dict:
+        config = self.app_config
+        env = {**os.environ, "BACKOFFICE_DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
+               "BACKOFFICE_STORAGE_DIR": config["STORAGE_DIR"], "BACKOFFICE_SECRET_KEY": config["SECRET_KEY"],
+               "BACKOFFICE_PUBLIC_URL": config["PUBLIC_URL"]}
+        for key in ("SMTP_HOST", "SMTP_PORT", "YARA_RULES_DIR"):
+            if config.get(key) is not None:
+                env[f"BACKOFFICE_{key}"] = str(config[key])
+        env.update({f"BACKOFFICE_{key}": str(value) for key, value in settings.items()})
+        return env
+
+    def start(self, *args: str, **settings) -> subprocess.Popen:
+        """Start a worker polling every 0.1 s; `settings` become BACKOFFICE_* variables (e.g. lease seconds)."""
+        command = [str(Path(sys.executable).with_name("backoffice")), "worker", "--interval", "0.1", *args]
+        process = subprocess.Popen(command, env=self.env(**settings), stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+        self.processes.append(process)
+        return process
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=10)
+            if process.stdout:
+                process.stdout.close()
+
+
+@pytest.fixture
+def workers(app_config, app):
+    """Start real worker processes with `workers.start()`; all are killed at the end of the test."""
+    pool = Workers(app_config)
+    yield pool
+    pool.stop_all()
+
+
+def wait_until(condition, timeout: float = 20.0, interval: float = 0.05, message: str = "condition"):
+    """Poll `condition` (with a fresh view of the database each time) until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        db.session.rollback()  # end the read transaction, so the next poll sees other processes' commits
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {message}")
 
 
 class ConsoleSession:

@@ -15,10 +15,10 @@ from backoffice.console.filters import date_range
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
 from backoffice.models import ArchiveState, Sample, Verdict
-from backoffice.models.viruslab import REQUEST_TYPE_LABELS, VERDICT_LABELS
+from backoffice.models.viruslab import ARCHIVE_STATE_LABELS, REQUEST_TYPE_LABELS, VERDICT_LABELS
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
-from backoffice.services.viruslab import download, queries, scanning
+from backoffice.services.viruslab import download, queries
 from backoffice.services.viruslab import submissions as submission_service
 
 ANALYSTS = ("admin", "analyst")
@@ -44,11 +44,12 @@ class SampleView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     column_formatters = {
         "sha256": _sha_link,
         "verdict": lambda v, c, m, n: VERDICT_LABELS.get(m.verdict, "") if m.verdict else "",
-        "archive_state": lambda v, c, m, n: m.archive_state.replace("_", " "),
+        "archive_state": lambda v, c, m, n: ARCHIVE_STATE_LABELS[ArchiveState(m.archive_state)],
     }
     column_filters = [
         filters.FilterEqual(Sample.verdict, "Verdict", options=[(v.value, VERDICT_LABELS[v]) for v in Verdict]),
-        filters.FilterEqual(Sample.archive_state, "Archive", options=[(s.value, s.value) for s in ArchiveState]),
+        filters.FilterEqual(Sample.archive_state, "Archive",
+                            options=[(s.value, ARCHIVE_STATE_LABELS[s]) for s in ArchiveState]),
         *date_range(Sample.first_seen_at, "First seen"),
     ]
     filter_form_fields = (
@@ -88,9 +89,9 @@ class SampleView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     @expose("/<int:sample_id>/rescan", methods=["POST"])
     @write_required
     def rescan_view(self, sample_id: int):
-        matches = scanning.rescan(request_actor(), self._sample(sample_id))
-        names = ", ".join(sorted(m.rule_name for m in matches)) or "no rule"
-        flash(f"Scanned again with the current rules: {names} matched.", "success")
+        submission_service.rescan(request_actor(), self._sample(sample_id))
+        flash("Queued: a worker unpacks and scans the sample again with the current rules in a moment; "
+              "reload this page to see the result.", "success")
         return redirect(url_for(".sample_view", sample_id=sample_id))
 
     @expose("/<int:sample_id>/download", methods=["POST"])

@@ -18,10 +18,10 @@ from backoffice.console.filters import date_range
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
 from backoffice.models import RequestType, Sample, Submission, SubmissionState, Verdict, YaraMatch
-from backoffice.models.viruslab import REQUEST_TYPE_LABELS, VERDICT_LABELS
+from backoffice.models.viruslab import ARCHIVE_STATE_LABELS, REQUEST_TYPE_LABELS, STATE_LABELS, VERDICT_LABELS
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
-from backoffice.services.viruslab import queries
+from backoffice.services.viruslab import queries, verdicts
 from backoffice.services.viruslab import submissions as service
 
 ANALYSTS = ("admin", "analyst")
@@ -55,7 +55,7 @@ def _sample_link(view, context, model, name):
 
 
 def _verdict(view, context, model, name):
-    return VERDICT_LABELS.get(model.sample.verdict, "") if model.sample and model.sample.verdict else ""
+    return verdicts.request_verdict(model).label or ""
 
 
 class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
@@ -69,15 +69,16 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
                    "assignee"]
     column_details_list = ["number", "created_at", "state", "request_type", "description", "detection_seen",
                            "product", "last_update_date", "email", "customer", "file_name", "sample", "verdict",
-                           "assignee", "public_reply", "answered_at"]
+                           "assignee", "analysed_at", "public_reply", "answered_at"]
     column_default_sort = ("id", True)
     column_sortable_list = ["created_at"]
     column_labels = {"created_at": "Received", "request_type": "Type", "detection_seen": "Detection seen by customer",
                      "last_update_date": "Last DB update", "file_name": "File name", "public_reply": "Public reply",
-                     "email": "E-mail", "answered_at": "Answered"}
+                     "email": "E-mail", "answered_at": "Answered", "analysed_at": "Analysed",
+                     "verdict": "Overall verdict"}
     column_formatters = {
         "request_type": lambda v, c, m, n: REQUEST_TYPE_LABELS.get(m.request_type, m.request_type),
-        "state": lambda v, c, m, n: m.state.replace("_", " "),
+        "state": lambda v, c, m, n: STATE_LABELS[SubmissionState(m.state)],
         "sample": _sample_link,
         "verdict": _verdict,
         "assignee": lambda v, c, m, n: m.assignee.name if m.assignee else "",
@@ -85,8 +86,7 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     column_filters = [
         filters.FilterEqual(Submission.request_type, "Type", options=[(t.value, REQUEST_TYPE_LABELS[t])
                                                                       for t in RequestType]),
-        filters.FilterEqual(Submission.state, "State", options=[(s.value, s.value.replace("_", " "))
-                                                                for s in SubmissionState]),
+        filters.FilterEqual(Submission.state, "State", options=[(s.value, STATE_LABELS[s]) for s in SubmissionState]),
         VerdictFilter(Submission.sample_id, "Verdict", options=[(v.value, VERDICT_LABELS[v]) for v in Verdict]),
         YaraRuleFilter(Submission.sample_id, "YARA rule"),
         filters.FilterEqual(Submission.product, "Product"),
@@ -128,6 +128,18 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         text = request.form.get("reply", "")
         return self._act(submission_id, lambda s: service.reply(request_actor(), s, text),
                          "The answer is saved and mailed to the submitter.")
+
+    @expose("/retry-analysis/<int:submission_id>", methods=["POST"])
+    @write_required
+    def retry_analysis_view(self, submission_id: int):
+        return self._act(submission_id, lambda s: service.retry_analysis(request_actor(), s),
+                         "The analysis is queued again.")
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and "model" in kwargs:
+            kwargs["outcome"] = verdicts.request_verdict(kwargs["model"])
+            kwargs.update(verdict_labels=VERDICT_LABELS, archive_labels=ARCHIVE_STATE_LABELS)
+        return super().render(template, **kwargs)
 
     @expose("/close/<int:submission_id>", methods=["POST"])
     @write_required

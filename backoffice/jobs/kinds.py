@@ -18,7 +18,19 @@ from flask import current_app
 # every module that registers a kind; the worker imports them all before it claims anything
 HANDLER_MODULES = (
     "backoffice.mail",
+    "backoffice.services.viruslab.analysis",
 )
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A job leased to this worker: what its handler is given."""
+
+    job_id: int
+    kind: str
+    payload: dict
+    attempts: int  # including this one
+    token: str
 
 
 class PermanentJobError(Exception):
@@ -28,7 +40,7 @@ class PermanentJobError(Exception):
 @dataclass(frozen=True)
 class JobKind:
     name: str
-    handler: Callable[[dict, object], None]  # (payload, batch context); adds its writes to the session, no commit
+    handler: Callable[[Claim, object], None]  # (claim, batch context); adds its writes to the session, no commit
     max_attempts_key: str
     retry_base_key: str
     lease_key: str
@@ -36,8 +48,8 @@ class JobKind:
     batch_context: Callable[[], contextlib.AbstractContextManager] | None = None
     # an error that retrying cannot cure fails the job at once
     is_permanent: Callable[[Exception], bool] = lambda error: isinstance(error, PermanentJobError)
-    # called in the transaction that marks the job failed for good
-    on_give_up: Callable[[dict, str], None] | None = None
+    # called with (job id, payload, error) in the transaction that marks the job failed for good
+    on_give_up: Callable[[int, dict, str], None] | None = None
 
     @property
     def max_attempts(self) -> int:

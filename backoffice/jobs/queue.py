@@ -12,26 +12,16 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, select, update
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.jobs import kinds
-from backoffice.jobs.kinds import PermanentJobError
+from backoffice.jobs.kinds import Claim, PermanentJobError
 from backoffice.models.jobs import Job, JobState
 
 ERROR_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class Claim:
-    job_id: int
-    kind: str
-    payload: dict
-    attempts: int  # including this one
-    token: str
 
 
 def enqueue(kind: str, payload: dict | None = None, run_after=None) -> Job:
@@ -88,7 +78,7 @@ def _give_up_unclaimed(job_id: int, now, error: str, kind: kinds.JobKind | None 
         .returning(Job.payload)
     ).first()
     if result is not None and kind is not None and kind.on_give_up:
-        kind.on_give_up(result.payload or {}, error)
+        kind.on_give_up(job_id, result.payload or {}, error)
 
 
 def _settle(claim: Claim, **values) -> bool:
@@ -114,7 +104,7 @@ def fail(claim: Claim, error: Exception | str, permanent: bool = False) -> str |
         if not _settle(claim, state=JobState.FAILED, last_error=text, finished_at=utcnow()):
             return None
         if kind.on_give_up:
-            kind.on_give_up(claim.payload, text)
+            kind.on_give_up(claim.job_id, claim.payload, text)
         return JobState.FAILED
     if not _settle(claim, state=JobState.QUEUED, last_error=text, run_after=utcnow() + kind.backoff(claim.attempts)):
         return None

@@ -41,9 +41,9 @@ def run_due(limit: int = 50, kind_names: list[str] | None = None) -> WorkReport:
     return report
 
 
-def _run(kind: kinds.JobKind, claim: queue.Claim, context, report: WorkReport) -> None:
+def _run(kind: kinds.JobKind, claim: kinds.Claim, context, report: WorkReport) -> None:
     try:
-        kind.handler(claim.payload, context)
+        kind.handler(claim, context)
     except Exception as error:  # a job's failure is recorded on the job; it never stops the worker
         db.session.rollback()
         state = queue.fail(claim, error, permanent=kind.is_permanent(error))
@@ -60,7 +60,7 @@ def _run(kind: kinds.JobKind, claim: queue.Claim, context, report: WorkReport) -
     db.session.commit()
 
 
-def _log_failure(claim: queue.Claim, error: Exception, state: str | None) -> None:
+def _log_failure(claim: kinds.Claim, error: Exception, state: str | None) -> None:
     if state == JobState.FAILED:
         log.error("job %s (%s) failed for good after attempt %s: %s", claim.job_id, claim.kind, claim.attempts,
                   error)

@@ -39,12 +39,15 @@ from backoffice.models.viruslab import (
     ArchiveState,
     RequestType,
     Sample,
+    ScanStatus,
     Submission,
+    SubmissionFile,
     SubmissionState,
     Verdict,
     VerdictChange,
     YaraMatch,
     YaraRule,
+    YaraScan,
 )
 
 __all__ = [
@@ -83,10 +86,13 @@ __all__ = [
     "ArchiveState",
     "RequestType",
     "Sample",
+    "ScanStatus",
     "Submission",
+    "SubmissionFile",
     "SubmissionState",
     "Verdict",
     "VerdictChange",
     "YaraMatch",
     "YaraRule",
+    "YaraScan",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.clock import utcnow
@@ -34,8 +34,17 @@ class ArchiveState(StrEnum):
     NOT_ARCHIVE = "not_archive"
     EXTRACTED = "extracted"
     LIMIT_EXCEEDED = "limit_exceeded"  # kept whole: too many members, too large, too compressed or too deep
-    WRONG_PASSWORD = "wrong_password"  # encrypted with something other than the agreed password
-    CORRUPT = "corrupt"
+    WRONG_PASSWORD = "wrong_password"  # encrypted with something other than the agreed passwords
+    DAMAGED = "damaged"  # truncated, or fails its checks: the note says why
+
+
+ARCHIVE_STATE_LABELS = {
+    ArchiveState.NOT_ARCHIVE: "Not an archive",
+    ArchiveState.EXTRACTED: "Unpacked",
+    ArchiveState.LIMIT_EXCEEDED: "Kept whole: past a limit",
+    ArchiveState.WRONG_PASSWORD: "Kept whole: unknown password",
+    ArchiveState.DAMAGED: "Damaged",
+}
 
 
 class RequestType(StrEnum):
@@ -52,10 +61,30 @@ REQUEST_TYPE_LABELS = {
 
 
 class SubmissionState(StrEnum):
-    NEW = "new"
-    IN_ANALYSIS = "in_analysis"
+    RECEIVED = "received"  # stored and numbered; its analysis job is queued
+    ANALYSING = "analysing"  # a worker is unpacking and scanning it
+    ANALYSIS_FAILED = "analysis_failed"  # the job gave up: with the analysts, who see why and may retry
+    WAITING = "waiting"  # analysed, waiting for an analyst's verdict
     ANSWERED = "answered"
     CLOSED = "closed"
+
+
+# what the analysts see; the customer sees CUSTOMER_STATE_LABELS (a failed analysis is the lab's problem)
+STATE_LABELS = {
+    SubmissionState.RECEIVED: "Received",
+    SubmissionState.ANALYSING: "Analysing",
+    SubmissionState.ANALYSIS_FAILED: "Analysis failed",
+    SubmissionState.WAITING: "Waiting for an analyst",
+    SubmissionState.ANSWERED: "Answered",
+    SubmissionState.CLOSED: "Closed",
+}
+CUSTOMER_STATE_LABELS = {**STATE_LABELS, SubmissionState.ANALYSIS_FAILED: "Waiting for an analyst"}
+
+
+class ScanStatus(StrEnum):
+    OK = "ok"
+    TIMED_OUT = "timed_out"
+    ERROR = "error"
 
 
 class Sample(db.Model):
@@ -130,7 +159,10 @@ class Submission(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     file_name: Mapped[str | None] = mapped_column(String(255), index=True)
     sample_id: Mapped[int | None] = mapped_column(ForeignKey("samples.id", ondelete="SET NULL"), index=True)
-    state: Mapped[str] = mapped_column(String(16), default=SubmissionState.NEW)
+    state: Mapped[str] = mapped_column(String(16), default=SubmissionState.RECEIVED)
+    analysis_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    analysis_error: Mapped[str | None] = mapped_column(Text)  # why the last analysis failed, for the analysts
+    analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"), index=True)
     public_reply: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -139,9 +171,58 @@ class Submission(db.Model):
     customer = relationship("Customer")
     sample: Mapped[Sample | None] = relationship()
     assignee = relationship("StaffUser")
+    analysis_job = relationship("Job")
+    files: Mapped[list[SubmissionFile]] = relationship(back_populates="submission", order_by="SubmissionFile.id",
+                                                       cascade="all, delete-orphan", passive_deletes=True)
 
     def __str__(self) -> str:
         return self.number
+
+
+class SubmissionFile(db.Model):
+    """One file of one submission: what the customer sent (depth 0) and what was unpacked from it, as a tree.
+
+    How an archive was unpacked belongs here, not to the sample: the limits are counted per submission, so the same
+    zip may be kept whole inside a deep nest and unpacked when sent alone."""
+
+    __tablename__ = "viruslab_submission_files"
+    __table_args__ = (
+        CheckConstraint(check_in("archive_state", ArchiveState), name="archive_state"),
+        CheckConstraint("depth >= 0", name="depth"),
+        Index("ix_viruslab_submission_files_submission", "submission_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("viruslab_submissions.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("viruslab_submission_files.id", ondelete="CASCADE"))
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(1024))  # as the customer or the archive named it, raw
+    depth: Mapped[int] = mapped_column(default=0)
+    archive_state: Mapped[str] = mapped_column(String(16), default=ArchiveState.NOT_ARCHIVE)
+    archive_note: Mapped[str | None] = mapped_column(String(255))
+
+    submission: Mapped[Submission] = relationship(back_populates="files")
+    sample: Mapped[Sample] = relationship()
+
+
+class YaraScan(db.Model):
+    """One YARA scan of one sample: with which version of the rules, how it ended, and what was slow."""
+
+    __tablename__ = "yara_scans"
+    __table_args__ = (
+        CheckConstraint(check_in("status", ScanStatus), name="status"),
+        Index("ix_yara_scans_sample", "sample_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("viruslab_submissions.id", ondelete="SET NULL"),
+                                                      index=True)
+    rules_version: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(500))  # the rule set that timed out, the slow rule
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class VerdictChange(db.Model):

@@ -12,13 +12,14 @@ from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 
-from backoffice.models.viruslab import REQUEST_TYPE_LABELS, VERDICT_LABELS
+from backoffice.models.viruslab import CUSTOMER_STATE_LABELS, REQUEST_TYPE_LABELS, VERDICT_LABELS
 from backoffice.portal import portal
 from backoffice.portal.forms.viruslab import ViruslabRequestForm, ViruslabReviewForm
 from backoffice.portal.guards import customer_required
 from backoffice.security import current_customer, request_actor
 from backoffice.services import ServiceError
 from backoffice.services.viruslab import submissions as service
+from backoffice.services.viruslab import verdicts
 from backoffice.storage import BlobTooLarge, StoredBlob, store_stream
 from backoffice.web import format_bytes
 
@@ -152,7 +153,8 @@ def _as_date(values) -> date | None:
 def viruslab_requests():
     rows = service.customer_submissions(current_customer())
     return render_template("portal/viruslab/list.html", rows=rows, type_labels=REQUEST_TYPE_LABELS,
-                           verdict_labels=VERDICT_LABELS, title="My requests to the Virus Lab")
+                           state_labels=CUSTOMER_STATE_LABELS, outcome_of=verdicts.request_verdict,
+                           title="My requests to the Virus Lab")
 
 
 @portal.route("/viruslab/<number>")
@@ -160,4 +162,5 @@ def viruslab_requests():
 def viruslab_request(number: str):
     submission = service.customer_submission(current_customer(), number) or abort(404)
     return render_template("portal/viruslab/request.html", submission=submission, type_labels=REQUEST_TYPE_LABELS,
-                           verdict_labels=VERDICT_LABELS, title=f"Virus Lab request {submission.number}")
+                           verdict_labels=VERDICT_LABELS, state_labels=CUSTOMER_STATE_LABELS,
+                           outcome=verdicts.request_verdict(submission), title=f"Virus Lab request {submission.number}")

@@ -1,6 +1,7 @@
 """The Virus Lab end to end in Chromium: a customer zips a sample with `infected`, sends it through the form,
-review and Submit; an analyst finds it by hash, downloads it as an `infected` zip, sets a verdict and answers;
-the customer sees the verdict and the answer."""
+review and Submit and has the number at once; a real worker process analyses it; an analyst finds it by hash,
+downloads it as an `infected` zip, sets a verdict (which answers the request) and adds a reply; the customer sees
+the verdict and the answer."""
 
 from __future__ import annotations
 
@@ -9,13 +10,18 @@ from datetime import date, timedelta
 
 import pyzipper
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from backoffice.extensions import db
+from backoffice.models import Submission
 from tests.browser.conftest import screenshot
+from tests.conftest import wait_until
 from tests.factories import PASSWORD
 from tests.viruslab_files import eicar_bytes, encrypted_zip
 
 
-def test_a_sample_goes_from_the_customer_to_the_analyst_and_back(live_server, browser, page, make, backend, tmp_path):
+def test_a_sample_goes_from_the_customer_to_the_analyst_and_back(live_server, browser, page, make, backend, tmp_path,
+                                                                workers):
     customer = make.customer(email="chris@example.com")
     analyst = make.staff("analyst", name="Ana Analyst")
     archive = encrypted_zip({"eicar.com": eicar_bytes()})
@@ -42,6 +48,12 @@ def test_a_sample_goes_from_the_customer_to_the_analyst_and_back(live_server, br
     expect(number.startswith("VL-") and page.get_by_text("has been sent to the Virus Lab")).to_be_visible()
     if backend == "sqlite":
         screenshot(page, "viruslab-request-sent")
+    expect(page.locator("#state")).to_have_text("Received")  # answered before anything was unpacked
+    workers.start()  # the worker analyses it
+    wait_until(lambda: db.session.scalar(select(Submission.state).where(Submission.number == number)) == "waiting",
+               message="the analysis")
+    page.reload()
+    expect(page.locator("#state")).to_have_text("Waiting for an analyst")
 
     console = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
     console.goto(f"{live_server}/console/login")
@@ -66,7 +78,8 @@ def test_a_sample_goes_from_the_customer_to_the_analyst_and_back(live_server, br
     console.get_by_role("button", name="Save the verdict").click()
     expect(console.get_by_text("Verdict set: Malicious.")).to_be_visible()
     console.get_by_role("link", name=number).click()
-    console.get_by_role("button", name="Claim this request").click()
+    # the verdict on the zip covers every file in it: the request is answered (and the customer mailed) already
+    expect(console.get_by_role("row", name="State Answered")).to_be_visible()
     console.get_by_label("Public reply to the submitter").fill("This is the EICAR test file, detected correctly.")
     console.get_by_role("button", name="Send the answer to the submitter").click()
     expect(console.get_by_text("mailed to the submitter")).to_be_visible()
@@ -75,7 +88,7 @@ def test_a_sample_goes_from_the_customer_to_the_analyst_and_back(live_server, br
 
     page.goto(f"{live_server}/viruslab")
     row = page.locator("tr", has_text=number)
-    assert "answered" in row.inner_text() and "Malicious (EICAR-Test-File)" in row.inner_text()
+    assert "Answered" in row.inner_text() and "Malicious (EICAR-Test-File)" in row.inner_text()
     assert "detected correctly" in row.inner_text()
     if backend == "sqlite":
         screenshot(page, "viruslab-requests-answered")

@@ -18,12 +18,13 @@ from backoffice.security import Actor
 from backoffice.services.viruslab import submissions as service
 from backoffice.storage import store_stream
 from tests.factories import PASSWORD
+from tests.viruslab_analysis import run_analysis_jobs
 from tests.viruslab_files import eicar_bytes, plain_zip
 
 
 @pytest.fixture
 def filed(make):
-    """A customer's request with a zip holding the EICAR file and a random payload."""
+    """A customer's analysed request with a zip holding the EICAR file and a random payload."""
     customer = make.customer(email="sender@example.com")
     payload = os.urandom(4096)
     data = plain_zip({"eicar.com": eicar_bytes(), "payload.bin": payload})
@@ -31,6 +32,8 @@ def filed(make):
     form = service.RequestForm("unknown_malware", "Suspicious zip", "Kaspersky Anti-Virus", date(2026, 1, 1),
                                customer.email, None, "suspicious.zip")
     submission = service.create_submission(Actor.system(), customer, form, blob)
+    run_analysis_jobs()
+    db.session.refresh(submission)
     return submission
 
 
@@ -79,7 +82,7 @@ def test_support_reads_but_cannot_download_or_act(make, console, client, filed):
         url = action.format(sample=filed.sample_id, sub=filed.id)
         assert client.post(url, data={"verdict": "clean", "reply": "x"}).status_code == 403, url
     db.session.refresh(filed)
-    assert (filed.state, filed.sample.verdict) == ("new", None)
+    assert (filed.state, filed.sample.verdict) == ("waiting", None)
 
 
 @pytest.mark.parametrize("hash_name", ["md5", "sha1", "sha256", "sha512"])
@@ -141,7 +144,7 @@ def test_claim_reply_and_close(smtp, app, make, console, client, filed):
     analyst = signed_in(make, console, "analyst")
     client.post(f"/console/viruslab/claim/{filed.id}")
     db.session.refresh(filed)
-    assert (filed.state, filed.assignee_id) == ("in_analysis", analyst.id)
+    assert (filed.state, filed.assignee_id) == ("waiting", analyst.id)
     again = client.post(f"/console/viruslab/claim/{filed.id}", follow_redirects=True)
     assert b"already claimed" in again.data
     empty = client.post(f"/console/viruslab/reply/{filed.id}", data={"reply": " "}, follow_redirects=True)
@@ -175,7 +178,9 @@ def test_yara_rules_compile_on_save_and_rescan_applies_them(make, console, clien
     assert client.post("/console/yara/new/", data={"name": "Payload name", "source": source,
                                                    "enabled": "y"}).status_code == 302
     assert db.session.scalar(select(YaraRule.name)) == "Payload name"
-    client.post(f"/console/samples/{filed.sample_id}/rescan")
+    queued = client.post(f"/console/samples/{filed.sample_id}/rescan", follow_redirects=True)
+    assert b"a worker unpacks and scans the sample again" in queued.data
+    assert run_analysis_jobs() == 1
     matched = set(db.session.scalars(select(YaraMatch.rule_name).where(YaraMatch.sample_id == filed.sample_id)))
     assert matched == {"Zip_Archive", "Payload_Name"}
 

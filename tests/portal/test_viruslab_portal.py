@@ -14,6 +14,7 @@ from backoffice.mail import deliver_due
 from backoffice.models import Sample, Submission
 from backoffice.security import Actor
 from backoffice.services.viruslab import submissions as service
+from tests.viruslab_analysis import run_analysis_jobs
 from tests.viruslab_files import eicar_bytes, encrypted_zip
 
 YESTERDAY = (date.today() - timedelta(days=1)).isoformat()
@@ -58,16 +59,19 @@ def test_a_customer_sends_a_zipped_sample_through_review_and_submit(smtp, app, m
     assert done.status_code == 302
     submission = db.session.scalar(select(Submission))
     assert done.location.endswith(f"/viruslab/{submission.number}")
-    assert (submission.customer_id, submission.file_name, submission.state) == (customer.id, "sample.zip", "new")
-    sample = db.session.get(Sample, submission.sample_id)
-    assert sample.archive_state == "extracted"
-
+    assert (submission.customer_id, submission.file_name, submission.state) == (customer.id, "sample.zip",
+                                                                                "received")
     deliver_due()
     assert [m["To"] for m in smtp.messages] == ["chris@example.com"]
     assert submission.number in smtp.messages[0]["Subject"]
-
     listing = client.get("/viruslab")
-    assert submission.number.encode() in listing.data and b"new" in listing.data
+    assert submission.number.encode() in listing.data and b"<td>Received</td>" in listing.data
+
+    assert run_analysis_jobs() == 1  # the worker unpacks the zip
+    db.session.expire_all()
+    assert db.session.get(Sample, submission.sample_id).archive_state == "extracted"
+    page = client.get(f"/viruslab/{submission.number}")
+    assert b'id="state">Waiting for an analyst<' in page.data
 
 
 def test_back_to_edit_keeps_the_values_and_the_file(app, make, sign_in_customer):
@@ -138,13 +142,15 @@ def test_the_customer_sees_the_verdict_and_answer_and_gets_a_mail(smtp, app, mak
     form = service.RequestForm("false_alarm", "Is this a virus?", "Kaspersky Anti-Virus", date(2026, 1, 1),
                                customer.email, "EICAR-Test-File", "eicar.com")
     submission = service.create_submission(Actor.system(), customer, form, blob)
+    run_analysis_jobs()
+    db.session.refresh(submission)
     actor = Actor("staff", analyst.id, analyst.email, role="analyst")
     service.set_verdict(actor, submission.sample, "malicious", "EICAR-Test-File", "the test file")
     service.reply(actor, submission, "This is the EICAR test file: the detection is correct.")
     deliver_due()
     assert any("answered" in m["Subject"] and m["To"] == customer.email for m in smtp.messages)
     page = sign_in_customer(app.test_client(), customer).get("/viruslab")
-    assert b"answered" in page.data and b"Malicious" in page.data and b"the detection is correct" in page.data
+    assert b"Answered" in page.data and b"Malicious" in page.data and b"the detection is correct" in page.data
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):

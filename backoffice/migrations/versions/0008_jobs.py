@@ -58,7 +58,7 @@ def upgrade():
     for row in pending:
         failed = row['status'] == 'failed'
         job_id = connection.execute(jobs.insert().values(
-            kind='mail.send', payload={'message_id': row['id']}, state='failed' if failed else 'queued',
+            kind='mail.send', payload={}, state='failed' if failed else 'queued',
             attempts=row['attempts'], run_after=row['next_attempt_at'], last_error=row['last_error'],
             created_at=row['created_at']).returning(jobs.c.id)).scalar_one()
         connection.execute(sa.text("UPDATE outbox_messages SET job_id = :job, status = :status WHERE id = :id"),

@@ -89,7 +89,7 @@ def unpack(path: Path, depth: int, limits: ArchiveLimits, budget: Budget) -> Unp
             return Unpacked(ArchiveState.WRONG_PASSWORD, "encrypted with a password other than the agreed one")
         raise
     except _UNREADABLE as error:
-        return Unpacked(ArchiveState.CORRUPT, f"cannot be read: {error}"[:255])
+        return Unpacked(ArchiveState.DAMAGED, f"cannot be read: {error}"[:255])
     budget.members -= spent.members
     budget.bytes -= spent.bytes
     return unpacked

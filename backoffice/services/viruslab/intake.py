@@ -1,9 +1,7 @@
 """Intake: a stored blob becomes a Sample (one per SHA-256, even under concurrent submissions), typed by its
-magic bytes, unpacked if it is an archive and scanned with YARA. Nothing here ever executes or renders a file."""
+magic bytes. Nothing here ever executes or renders a file; unpacking and scanning are the analysis job's."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import magic
 from sqlalchemy import select
@@ -11,24 +9,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
-from backoffice.models import ArchiveMember, ArchiveState, Sample
-from backoffice.services.viruslab import archives, scanning
+from backoffice.models import ArchiveState, Sample
 from backoffice.storage import StoredBlob, blob_path
-
-
-@dataclass
-class Intake:
-    """What one submission's intake shares down the archive tree: the limits, what is left of the budget,
-    and the rules compiled once."""
-
-    limits: archives.ArchiveLimits
-    budget: archives.Budget
-    rules: object  # yara.Rules or None
-
-    @classmethod
-    def start(cls) -> Intake:
-        limits = archives.ArchiveLimits.from_config()
-        return cls(limits, archives.Budget.of(limits), scanning.compile_rules())
 
 
 def sample_for_blob(blob: StoredBlob) -> tuple[Sample, bool]:
@@ -46,34 +28,10 @@ def sample_for_blob(blob: StoredBlob) -> tuple[Sample, bool]:
     return sample, created
 
 
-def ingest(blob: StoredBlob, intake: Intake | None = None, depth: int = 0) -> Sample:
-    """Register `blob` as a sample; a new one is typed, unpacked (members become samples too) and scanned."""
-    intake = intake or Intake.start()
-    sample, created = sample_for_blob(blob)
-    if created:
-        _describe(sample)
-        _unpack(sample, intake, depth)
-        scanning.scan(sample, intake.rules)
-    return sample
-
-
-def _describe(sample: Sample) -> None:
+def describe(sample: Sample) -> None:
+    """Type the sample by its magic bytes (once: the bytes never change)."""
+    if sample.file_type is not None:
+        return
     path = str(blob_path(sample.sha256))
     sample.file_type = magic.from_file(path)[:255]
     sample.mime_type = magic.from_file(path, mime=True)[:127]
-
-
-def _unpack(sample: Sample, intake: Intake, depth: int) -> None:
-    unpacked = archives.unpack(blob_path(sample.sha256), depth, intake.limits, intake.budget)
-    sample.archive_state = unpacked.state
-    sample.archive_note = unpacked.note
-    # members in SHA-256 order: two archives sharing new members, submitted at once, then insert the shared
-    # samples in the same order and wait for each other instead of deadlocking
-    for name, member_blob in sorted(unpacked.members, key=lambda pair: (pair[1].sha256, pair[0])):
-        member = ingest(member_blob, intake, depth + 1)
-        exists = db.session.scalar(select(ArchiveMember.id).where(
-            ArchiveMember.archive_id == sample.id, ArchiveMember.member_id == member.id,
-            ArchiveMember.member_name == name))
-        if exists is None:  # the same file twice under one name in a zip is one link
-            db.session.add(ArchiveMember(archive_id=sample.id, member_id=member.id, member_name=name))
-            db.session.flush()

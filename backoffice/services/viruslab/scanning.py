@@ -6,7 +6,10 @@ An analyst's rule is compiled when it is saved; one that does not compile is ref
 
 from __future__ import annotations
 
+import hashlib
 import re
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import yara
@@ -15,11 +18,10 @@ from sqlalchemy import delete, select
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
-from backoffice.models import Sample, YaraMatch, YaraRule
+from backoffice.models import Sample, ScanStatus, YaraMatch, YaraRule
 from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.audit import changes, record
-from backoffice.storage import blob_path
 
 RULE_NAME = re.compile(r"[A-Za-z0-9_.\- ]{1,128}")
 MAX_SOURCE_CHARS = 100_000
@@ -36,36 +38,48 @@ def rule_sources() -> dict[str, str]:
     return sources
 
 
-def compile_rules() -> yara.Rules | None:
+@dataclass(frozen=True)
+class RuleSet:
+    version: str  # a hash of the enabled sources
+    rules: yara.Rules
+
+
+@dataclass
+class ScanOutcome:
+    matches: list[tuple[str, str]]  # (namespace, rule name)
+    status: str  # ScanStatus
+    note: str | None
+    seconds: float
+
+
+def active_ruleset() -> RuleSet | None:
     sources = rule_sources()
-    return yara.compile(sources=sources, includes=False) if sources else None
+    if not sources:
+        return None
+    version = hashlib.sha256(repr(sorted(sources.items())).encode()).hexdigest()
+    return RuleSet(version, yara.compile(sources=sources, includes=False))
 
 
-def scan(sample: Sample, rules: yara.Rules | None) -> list[YaraMatch]:
-    """Match `sample` against `rules` and replace its recorded matches (the caller commits)."""
+def scan_file(ruleset: RuleSet, path, *, filename: str, filetype: str | None, timeout: float) -> ScanOutcome:
+    started = time.monotonic()
+    try:
+        hits = ruleset.rules.match(str(path), timeout=max(1, int(timeout)))
+    except yara.TimeoutError:
+        return ScanOutcome([], ScanStatus.TIMED_OUT, f"timed out after {timeout:g} s",
+                           time.monotonic() - started)
+    except yara.Error as error:
+        return ScanOutcome([], ScanStatus.ERROR, str(error)[:500], time.monotonic() - started)
+    matches = sorted({(hit.namespace[:64], hit.rule[:128]) for hit in hits})
+    return ScanOutcome(matches, ScanStatus.OK, None, time.monotonic() - started)
+
+
+def record_matches(sample: Sample, outcome: ScanOutcome) -> None:
+    """Replace the sample's recorded matches with those of a finished scan (the caller commits)."""
+    if outcome.status != ScanStatus.OK:
+        return  # a scan that did not finish says nothing about what the rules would match
     db.session.execute(delete(YaraMatch).where(YaraMatch.sample_id == sample.id))
-    found = []
-    if rules is not None:
-        hits = rules.match(str(blob_path(sample.sha256)), timeout=current_app.config["YARA_TIMEOUT_SECONDS"])
-        seen = set()
-        for hit in hits:
-            key = (hit.namespace[:64], hit.rule[:128])
-            if key not in seen:
-                seen.add(key)
-                found.append(YaraMatch(sample_id=sample.id, namespace=key[0], rule_name=key[1]))
-    db.session.add_all(found)
+    db.session.add_all(YaraMatch(sample_id=sample.id, namespace=ns, rule_name=rule) for ns, rule in outcome.matches)
     sample.scanned_at = utcnow()
-    return found
-
-
-def rescan(actor: Actor, sample: Sample) -> list[YaraMatch]:
-    """Scan again with today's rules (an analyst's action)."""
-    before = sorted(m.rule_name for m in db.session.scalars(select(YaraMatch).where(YaraMatch.sample_id == sample.id)))
-    found = scan(sample, compile_rules())
-    record(actor, "sample.rescanned", sample, before={"matches": ", ".join(before)},
-           after={"matches": ", ".join(sorted(m.rule_name for m in found))})
-    db.session.commit()
-    return found
 
 
 def validate_source(source: str) -> None:

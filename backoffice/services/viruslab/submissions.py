@@ -1,5 +1,8 @@
 """Customers' Virus Lab requests (FAQ §14) and the analysts' work on them: create, claim, verdict, reply, close.
 
+Filing a request stores it and queues its analysis job in one commit: the customer has the number at once, and
+the unpacking and scanning happen in a worker (services/viruslab/analysis.py).
+
 Request numbers look like `VL-20261125-7K3QX9`: the date plus a random suffix from an alphabet without look-alike
 characters. The suffix is unguessable, so a number says nothing about other requests; the unique index settles the
 rare collision, which is retried. A number is never a key to someone else's request: lookups also need the owner.
@@ -13,15 +16,18 @@ from datetime import date, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
+from backoffice.jobs import enqueue, retry_failed
 from backoffice.mail import queue_mail
 from backoffice.models import (
     Customer,
     RequestType,
     Sample,
     Submission,
+    SubmissionFile,
     SubmissionState,
     Verdict,
     VerdictChange,
@@ -31,7 +37,8 @@ from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.audit import record
 from backoffice.services.emails import normalise_email
-from backoffice.services.viruslab import intake
+from backoffice.services.viruslab import intake, verdicts
+from backoffice.services.viruslab.analysis import ANALYSE, RESCAN
 from backoffice.storage import StoredBlob
 
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
@@ -39,7 +46,9 @@ NUMBER_SUFFIX_LENGTH = 6
 NUMBER_ATTEMPTS = 5
 NEEDS_FILE = {RequestType.UNKNOWN_MALWARE, RequestType.FALSE_ALARM}
 NEEDS_DETECTION = {Verdict.MALICIOUS, Verdict.PUA}
-OPEN_STATES = (SubmissionState.NEW, SubmissionState.IN_ANALYSIS)
+# a request an analyst may still claim: not answered or closed
+OPEN_STATES = (SubmissionState.RECEIVED, SubmissionState.ANALYSING, SubmissionState.ANALYSIS_FAILED,
+               SubmissionState.WAITING)
 
 
 @dataclass
@@ -81,17 +90,20 @@ def check_request(form: RequestForm, blob: StoredBlob | None) -> RequestForm:
 
 
 def create_submission(actor: Actor, customer: Customer, form: RequestForm, blob: StoredBlob | None) -> Submission:
-    """File the request: the stored file becomes a sample (deduplicated, unpacked, scanned), the request gets its
-    number, the customer a confirmation mail. One commit."""
+    """File the request: the stored file becomes a sample row (deduplicated by SHA-256), the request gets its
+    number and its analysis job, the customer a confirmation mail. One commit, and no heavy work: the worker
+    unpacks and scans."""
     form = check_request(form, blob)
-    sample = intake.ingest(blob) if blob is not None else None
+    sample = intake.sample_for_blob(blob)[0] if blob is not None else None
     submission = Submission(
         customer_id=customer.id, request_type=form.request_type, description=form.description,
         detection_seen=form.detection_seen, product=form.product, last_update_date=form.last_update_date,
         email=form.email, file_name=form.file_name if sample else None, sample_id=sample.id if sample else None,
-        state=SubmissionState.NEW,
+        state=SubmissionState.RECEIVED if sample else SubmissionState.WAITING,
     )
     _insert_with_number(submission)
+    if sample is not None:
+        submission.analysis_job = enqueue(ANALYSE, {"submission_id": submission.id})
     record(actor, "viruslab.submitted", submission, after={"number": submission.number,
                                                            "sample": sample.sha256 if sample else None})
     queue_mail(form.email, f"Your Virus Lab request {submission.number}", "viruslab_received",
@@ -126,7 +138,9 @@ def customer_submission(customer: Customer, number: str) -> Submission | None:
 
 
 def customer_submissions(customer: Customer, limit: int = 100) -> list[Submission]:
+    # each row shows its overall verdict: load the files and their samples in two queries, not two per row
     return list(db.session.scalars(select(Submission).where(Submission.customer_id == customer.id)
+                                   .options(selectinload(Submission.files).selectinload(SubmissionFile.sample))
                                    .order_by(Submission.id.desc()).limit(limit)))
 
 
@@ -135,7 +149,7 @@ def claim(actor: Actor, submission: Submission) -> Submission:
     result = db.session.execute(
         update(Submission)
         .where(Submission.id == submission.id, Submission.assignee_id.is_(None), Submission.state.in_(OPEN_STATES))
-        .values(assignee_id=actor.id, state=SubmissionState.IN_ANALYSIS)
+        .values(assignee_id=actor.id)
     )
     if result.rowcount != 1:
         db.session.rollback()
@@ -145,14 +159,15 @@ def claim(actor: Actor, submission: Submission) -> Submission:
         if submission.state not in OPEN_STATES:
             raise ServiceError("This request is no longer open.")
         raise ServiceError(f"Already claimed by {submission.assignee.name}.")
-    record(actor, "viruslab.claimed", submission, after={"assignee_id": actor.id, "state": "in_analysis"})
+    record(actor, "viruslab.claimed", submission, after={"assignee_id": actor.id})
     db.session.commit()
     db.session.refresh(submission)
     return submission
 
 
 def set_verdict(actor: Actor, sample: Sample, verdict: str, detection_name: str | None, notes: str | None) -> Sample:
-    """Set the sample's verdict; the history keeps every verdict with who set it and why."""
+    """Set the sample's verdict; the history keeps every verdict with who set it and why. Every waiting request
+    whose files this verdict completes is answered, and its submitter mailed, in the same commit."""
     if verdict not in set(Verdict):
         raise ServiceError("Choose a verdict.", "verdict")
     detection_name = (detection_name or "").strip()[:255] or None
@@ -165,8 +180,31 @@ def set_verdict(actor: Actor, sample: Sample, verdict: str, detection_name: str 
                                  notes=(notes or "").strip() or None, staff_id=actor.id))
     record(actor, "sample.verdict_set", sample, before=before,
            after={"verdict": verdict, "detection_name": detection_name})
+    db.session.flush()
+    verdicts.answer_requests_holding(sample)
     db.session.commit()
     return sample
+
+
+def retry_analysis(actor: Actor, submission: Submission) -> Submission:
+    """Queue a failed analysis again (an analyst's action), with a fresh set of attempts."""
+    if submission.state != SubmissionState.ANALYSIS_FAILED or submission.analysis_job_id is None:
+        raise ServiceError("Only a request whose analysis failed can be analysed again.")
+    if not retry_failed(submission.analysis_job_id):
+        db.session.rollback()
+        raise ServiceError("This analysis is already queued again.")
+    before = {"state": submission.state, "analysis_error": submission.analysis_error}
+    submission.state = SubmissionState.RECEIVED
+    record(actor, "viruslab.analysis_retried", submission, before=before, after={"state": submission.state})
+    db.session.commit()
+    return submission
+
+
+def rescan(actor: Actor, sample: Sample) -> None:
+    """Queue the sample to be unpacked and scanned again with today's rules (an analyst's "Scan again")."""
+    enqueue(RESCAN, {"sample_id": sample.id})
+    record(actor, "sample.rescan_queued", sample, after={"sha256": sample.sha256})
+    db.session.commit()
 
 
 def reply(actor: Actor, submission: Submission, text: str) -> Submission:
