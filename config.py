@@ -101,7 +101,8 @@ class Config:
     ARCHIVE_MAX_RATIO = 100  # unpacked / packed size of one member
     ARCHIVE_MAX_DEPTH = 3  # archives inside archives
     YARA_RULES_DIR = str(PROJECT_ROOT / "seeds" / "yara")
-    YARA_TIMEOUT_SECONDS = 30
+    YARA_TIMEOUT_SECONDS = 30  # one file against the whole rule set; a scan past it is reported as timed out
+    YARA_RULE_MAX_BYTES = 5 * MB  # one analyst's rule source (UTF-8); real rule sets are 1-3 MB
     ACTIVATION_TOKEN_HOURS = 5 * 24
     PASSWORD_RESET_TOKEN_HOURS = 1
     EMAIL_CHANGE_TOKEN_HOURS = 24
@@ -193,6 +194,7 @@ def load_config() -> dict:
         "ARCHIVE_MAX_TOTAL_BYTES",
         "ARCHIVE_MAX_RATIO",
         "ARCHIVE_MAX_DEPTH",
+        "YARA_RULE_MAX_BYTES",
         "MAX_CONTENT_LENGTH",
         "ACTIVATION_TOKEN_HOURS",
         "PASSWORD_RESET_TOKEN_HOURS",
