@@ -88,9 +88,12 @@ class SampleView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     @expose("/<int:sample_id>/rescan", methods=["POST"])
     @write_required
     def rescan_view(self, sample_id: int):
-        matches = scanning.rescan(request_actor(), self._sample(sample_id))
-        names = ", ".join(sorted(m.rule_name for m in matches)) or "no rule"
-        flash(f"Scanned again with the current rules: {names} matched.", "success")
+        outcome = scanning.rescan(request_actor(), self._sample(sample_id))
+        if outcome.status != scanning.ScanStatus.OK:
+            flash(f"The scan did not finish; the earlier matches are kept. {outcome.note}", "error")
+        else:
+            names = ", ".join(outcome.rule_names) or "no rule"
+            flash(f"Scanned again with the current rules: {names} matched. {outcome.note}".strip(), "success")
         return redirect(url_for(".sample_view", sample_id=sample_id))
 
     @expose("/<int:sample_id>/download", methods=["POST"])

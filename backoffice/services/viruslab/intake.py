@@ -12,23 +12,23 @@ from sqlalchemy.dialects import postgresql, sqlite
 from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.models import ArchiveMember, ArchiveState, Sample
-from backoffice.services.viruslab import archives, scanning
+from backoffice.services.viruslab import archives, scanning, yara_rules
 from backoffice.storage import StoredBlob, blob_path
 
 
 @dataclass
 class Intake:
     """What one submission's intake shares down the archive tree: the limits, what is left of the budget,
-    and the rules compiled once."""
+    and one version of the rules for every file in it."""
 
     limits: archives.ArchiveLimits
     budget: archives.Budget
-    rules: object  # yara.Rules or None
+    ruleset: yara_rules.RuleSet
 
     @classmethod
     def start(cls) -> Intake:
         limits = archives.ArchiveLimits.from_config()
-        return cls(limits, archives.Budget.of(limits), scanning.compile_rules())
+        return cls(limits, archives.Budget.of(limits), yara_rules.active_ruleset())
 
 
 def sample_for_blob(blob: StoredBlob) -> tuple[Sample, bool]:
@@ -46,14 +46,15 @@ def sample_for_blob(blob: StoredBlob) -> tuple[Sample, bool]:
     return sample, created
 
 
-def ingest(blob: StoredBlob, intake: Intake | None = None, depth: int = 0) -> Sample:
-    """Register `blob` as a sample; a new one is typed, unpacked (members become samples too) and scanned."""
+def ingest(blob: StoredBlob, intake: Intake | None = None, depth: int = 0, filepath: str = "") -> Sample:
+    """Register `blob` as a sample; a new one is typed, unpacked (members become samples too) and scanned.
+    `filepath` is the name it came under ("mail.zip/invoice.exe" for a member): YARA's `filename`/`filepath`."""
     intake = intake or Intake.start()
     sample, created = sample_for_blob(blob)
     if created:
         _describe(sample)
-        _unpack(sample, intake, depth)
-        scanning.scan(sample, intake.rules)
+        _unpack(sample, intake, depth, filepath)
+        scanning.scan(sample, intake.ruleset, filepath=filepath)
     return sample
 
 
@@ -63,14 +64,14 @@ def _describe(sample: Sample) -> None:
     sample.mime_type = magic.from_file(path, mime=True)[:127]
 
 
-def _unpack(sample: Sample, intake: Intake, depth: int) -> None:
+def _unpack(sample: Sample, intake: Intake, depth: int, filepath: str) -> None:
     unpacked = archives.unpack(blob_path(sample.sha256), depth, intake.limits, intake.budget)
     sample.archive_state = unpacked.state
     sample.archive_note = unpacked.note
     # members in SHA-256 order: two archives sharing new members, submitted at once, then insert the shared
     # samples in the same order and wait for each other instead of deadlocking
     for name, member_blob in sorted(unpacked.members, key=lambda pair: (pair[1].sha256, pair[0])):
-        member = ingest(member_blob, intake, depth + 1)
+        member = ingest(member_blob, intake, depth + 1, f"{filepath}/{name}" if filepath else name)
         exists = db.session.scalar(select(ArchiveMember.id).where(
             ArchiveMember.archive_id == sample.id, ArchiveMember.member_id == member.id,
             ArchiveMember.member_name == name))

@@ -84,7 +84,7 @@ def create_submission(actor: Actor, customer: Customer, form: RequestForm, blob:
     """File the request: the stored file becomes a sample (deduplicated, unpacked, scanned), the request gets its
     number, the customer a confirmation mail. One commit."""
     form = check_request(form, blob)
-    sample = intake.ingest(blob) if blob is not None else None
+    sample = intake.ingest(blob, filepath=form.file_name or "") if blob is not None else None
     submission = Submission(
         customer_id=customer.id, request_type=form.request_type, description=form.description,
         detection_seen=form.detection_seen, product=form.product, last_update_date=form.last_update_date,
