@@ -22,6 +22,7 @@ from backoffice.models import ArchiveMember, Sample, YaraMatch, YaraRule
 from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.viruslab import analyst_rules, yara_rules
+from backoffice.services.viruslab.intake import ingest
 from backoffice.services.viruslab.scanning import ScanStatus, scan_file
 from backoffice.services.viruslab.submissions import RequestForm, create_submission
 from backoffice.storage import store_stream
@@ -259,3 +260,31 @@ def test_a_string_with_too_many_matches_is_named_in_the_note(app, tmp_path):
                         filename="a.bin", timeout=30)
     assert outcome.status == ScanStatus.OK and outcome.rule_names == ["Crowded"]
     assert f"string $a of rule Crowded in rule set db:{crowded.id} had too many matches" in outcome.note
+
+
+def test_a_rescan_that_times_out_keeps_the_earlier_matches_and_says_why(app, make, console, client):
+    marker_rule, marker = unique_rule()
+    analyst_rules.create_rule(Actor.system("test"), "Marker", marker_rule)
+    data = os.urandom(4 * MB) + marker.encode()
+    sample = ingest(store_stream(io.BytesIO(data), len(data)), filepath="big.bin")
+    db.session.commit()
+    rule_name = marker_rule.split()[1]
+    assert set(db.session.scalars(select(YaraMatch.rule_name).where(YaraMatch.sample_id == sample.id))) == {rule_name}
+
+    slow = analyst_rules.create_rule(Actor.system("test"), "Slow", SLOW_RULE).rule
+    app.config["YARA_TIMEOUT_SECONDS"] = 1
+    signed_in(make, console, "analyst")
+    page = client.post(f"/console/samples/{sample.id}/rescan", follow_redirects=True)
+    assert b"The scan did not finish; the earlier matches are kept." in page.data
+    assert f"Rule set db:{slow.id} alone timed out".encode() in page.data
+    assert set(db.session.scalars(select(YaraMatch.rule_name).where(YaraMatch.sample_id == sample.id))) == {rule_name}
+
+
+def test_only_the_newest_saved_rule_sets_are_kept(app, app_config):
+    rule = analyst_rules.create_rule(Actor.system("test"), "Changing", unique_rule()[0]).rule
+    versions = []
+    for _ in range(yara_rules.KEPT_SAVED_FILES + 3):
+        analyst_rules.update_rule(Actor.system("test"), rule, "Changing", unique_rule()[0], True)
+        versions.append(yara_rules.active_ruleset().version)
+    saved = {path.stem for path in (Path(app_config["STORAGE_DIR"]) / "yara").glob("*.yarc")}
+    assert len(saved) == yara_rules.KEPT_SAVED_FILES and versions[-1] in saved and saved <= set(versions)

@@ -34,6 +34,7 @@ from backoffice.services import ServiceError
 EXTERNAL_DEFAULTS = {"filename": "", "filepath": "", "extension": "", "filetype": ""}
 KEPT_VERSIONS = 4  # compiled rule sets held in memory per process
 KEPT_FINGERPRINTS = 64
+KEPT_SAVED_FILES = 8  # saved .yarc files; older ones are removed (a process that loses a race for one compiles)
 
 _lock = threading.Lock()  # one compile at a time per process; other processes may compile too (see above)
 _rulesets: OrderedDict[str, RuleSet] = OrderedDict()
@@ -172,12 +173,14 @@ def _compile_and_save(version: str, sources: dict[str, str]) -> RuleSet:
         # e.g. a shipped file broken on disk: scans then report this instead of failing the caller
         return RuleSet(version, None, sources, error=f"The enabled YARA rules do not compile: {error}")
     _save_atomically(rules, _saved_path(version))
+    _prune_saved(_saved_path(version))
     return RuleSet(version, rules, sources, warnings=tuple(rules.warnings))
 
 
 def _save_atomically(rules: yara.Rules, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".yarc")
+    # not named "*.yarc" until renamed, so another process's pruning never removes it mid-write
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".yarc-tmp")
     try:
         with os.fdopen(handle, "wb") as temp:
             rules.save(file=temp)
@@ -194,6 +197,21 @@ def _save_atomically(rules: yara.Rules, path: Path) -> None:
         os.close(directory)
 
 
+def _prune_saved(just_saved: Path) -> None:
+    """Keep the newest few saved sets (mtime order; ties within the file system's clock tick fall either way,
+    but the one just saved always stays)."""
+
+    def modified(path: Path) -> int:
+        try:
+            return path.stat().st_mtime_ns
+        except FileNotFoundError:  # pruned by another process meanwhile
+            return 0
+
+    others = [path for path in just_saved.parent.glob("*.yarc") if path != just_saved]
+    for path in sorted(others, key=modified, reverse=True)[KEPT_SAVED_FILES - 1:]:
+        path.unlink(missing_ok=True)
+
+
 def _saved_path(version: str) -> Path:
     return Path(current_app.config["STORAGE_DIR"]).resolve() / "yara" / f"{version}.yarc"
 
@@ -203,7 +221,7 @@ def _rule_files() -> list[Path]:
 
 
 def _file_stats() -> tuple:
-    stats = []
+    stats = [current_app.config["YARA_RULES_DIR"]]  # another directory is another set, even with equal stats
     for path in _rule_files():
         stat = path.stat()
         stats.append((path.name, stat.st_size, stat.st_mtime_ns))
@@ -218,7 +236,7 @@ def _enabled_rule_stamps() -> tuple:
 def _read_sources() -> tuple[dict[str, str], str]:
     """The sources and the fingerprint of exactly what was read (file stats are taken before each read, so a
     file written meanwhile gives a fingerprint that will not recur)."""
-    sources, stats = {}, []
+    sources, stats = {}, [current_app.config["YARA_RULES_DIR"]]
     for path in _rule_files():
         stat = path.stat()
         stats.append((path.name, stat.st_size, stat.st_mtime_ns))
