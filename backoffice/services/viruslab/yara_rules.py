@@ -9,7 +9,8 @@ sources (and the YARA version, whose compiled format it names). Compiled rules a
   (a second worker, a restarted one) calls `yara.load()` instead of compiling.
 
 Two processes that miss at once both compile and both rename an equivalent file into place: harmless, and no
-lock is needed for correctness. `compile_count()` counts whole-rule-set compiles in this process.
+lock is needed for correctness. `compile_count()` counts whole-rule-set compiles in this process. A saved file is
+loaded as trusted (YARA's compiled format is not meant for untrusted input): only this module writes there.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ def active_ruleset() -> RuleSet:
     Content, not the fingerprint, names the compiled file: a touched but unchanged file compiles nothing.
     """
     fingerprint = _fingerprint(_file_stats(), _enabled_rule_stamps())
+    # per app: ids and timestamps of one database say nothing about another's (tests build an app per database)
     versions = current_app.extensions.setdefault("yara_versions", OrderedDict())
     ruleset = _cached(versions.get(fingerprint))
     if ruleset is not None:
