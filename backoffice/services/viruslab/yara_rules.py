@@ -61,9 +61,7 @@ class RuleSet:
     def namespace_rules(self, namespace: str) -> yara.Rules:
         """The rules of one namespace alone, compiled on first use (only to find a slow namespace)."""
         if namespace not in self._by_namespace:
-            self._by_namespace[namespace] = yara.compile(
-                sources={namespace: self.sources[namespace]}, includes=False, externals=EXTERNAL_DEFAULTS,
-                error_on_warning=False)
+            self._by_namespace[namespace] = compile_sources({namespace: self.sources[namespace]})
         return self._by_namespace[namespace]
 
 
