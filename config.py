@@ -102,7 +102,8 @@ class Config:
     ARCHIVE_MAX_RATIO = 100  # unpacked / packed size of one member
     ARCHIVE_MAX_DEPTH = 3  # archives inside archives
     YARA_RULES_DIR = str(PROJECT_ROOT / "seeds" / "yara")
-    YARA_TIMEOUT_SECONDS = 60  # one file's scan
+    YARA_TIMEOUT_SECONDS = 60  # one file against the whole rule set; a scan past it is recorded as timed out
+    YARA_RULE_MAX_BYTES = 5 * MB  # one analyst's rule source (UTF-8); real rule sets are 1-3 MB
     # Sample analysis, a job: a budget for one submission's scans, always below the lease a worker holds on the job
     # (a run that outlives its lease is taken over, and its result discarded)
     ANALYSIS_BUDGET_SECONDS = 600
@@ -201,6 +202,7 @@ def load_config() -> dict:
         "ARCHIVE_MAX_RATIO",
         "ARCHIVE_MAX_DEPTH",
         "YARA_TIMEOUT_SECONDS",
+        "YARA_RULE_MAX_BYTES",
         "ANALYSIS_BUDGET_SECONDS",
         "ANALYSIS_LEASE_SECONDS",
         "ANALYSIS_MAX_ATTEMPTS",

@@ -15,8 +15,10 @@ from sqlalchemy import select
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
+from backoffice.jobs.worker import run_due
 from backoffice.models import Customer, RequestType, Submission
 from backoffice.security import Actor
+from backoffice.services.viruslab.analysis import ANALYSE
 from backoffice.services.viruslab.submissions import RequestForm, create_submission
 from backoffice.storage import store_stream
 
@@ -61,3 +63,5 @@ def seed_viruslab(customer_email: str = "customer@example.com") -> Iterator[str]
                            detection, file_name)
         submission = create_submission(actor, customer, form, blob)
         yield f"viruslab request {submission.number} ({file_name})"
+    # analysed here, so the demo opens with its YARA matches even before a worker runs
+    run_due(kind_names=[ANALYSE])

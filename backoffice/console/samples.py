@@ -15,7 +15,13 @@ from backoffice.console.filters import date_range
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
 from backoffice.models import ArchiveState, Sample, Verdict
-from backoffice.models.viruslab import ARCHIVE_STATE_LABELS, REQUEST_TYPE_LABELS, VERDICT_LABELS
+from backoffice.models.viruslab import (
+    ARCHIVE_STATE_LABELS,
+    REQUEST_TYPE_LABELS,
+    SCAN_STATUS_LABELS,
+    STATE_LABELS,
+    VERDICT_LABELS,
+)
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
 from backoffice.services.viruslab import download, queries
@@ -67,6 +73,8 @@ class SampleView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         overview = queries.sample_overview(self._sample(sample_id))
         return self.render("console/viruslab/sample.html", o=overview, s=overview.sample, can_act=self.can_write(),
                            verdict_labels=VERDICT_LABELS, type_labels=REQUEST_TYPE_LABELS, verdicts=list(Verdict),
+                           archive_labels=ARCHIVE_STATE_LABELS, scan_labels=SCAN_STATUS_LABELS,
+                           state_labels=STATE_LABELS,
                            form_values=request.args, title=f"Sample {overview.sample.sha256[:16]}…")
 
     @expose("/<int:sample_id>/verdict", methods=["POST"])

@@ -1,26 +1,19 @@
-"""YARA rules analysts add (the shipped ones live in seeds/yara/): each is compiled when saved, and a rule that
-does not compile is refused with the compiler's message beside the source."""
+"""YARA rules analysts add (the shipped ones live in seeds/yara/): each is compiled when saved (once, by the
+service), a rule that does not compile is refused with the compiler's message beside the source, and one that
+compiles with warnings is saved and the warnings are shown."""
 
 from __future__ import annotations
 
 from flask import flash
 from wtforms import TextAreaField
-from wtforms.validators import ValidationError
 
 from backoffice.console.access import StaffModelView
 from backoffice.extensions import db
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
-from backoffice.services.viruslab import scanning
+from backoffice.services.viruslab import analyst_rules
 
 ANALYSTS = ("admin", "analyst")
-
-
-def compiles(form, field):
-    try:
-        scanning.validate_source(field.data)
-    except ServiceError as error:
-        raise ValidationError(error.message) from None
 
 
 class YaraRuleView(StaffModelView):
@@ -36,25 +29,36 @@ class YaraRuleView(StaffModelView):
     column_labels = {"created_by": "Added by", "updated_at": "Changed"}
     form_columns = ["name", "source", "enabled"]
     form_overrides = {"source": TextAreaField}
-    form_args = {"source": {"validators": [compiles], "description": "YARA source; compiled when you save."}}
+    form_args = {"source": {"description": "YARA source; compiled when you save."}}
     form_widget_args = {"source": {"rows": 14, "class": "form-control text-monospace", "spellcheck": "false"}}
 
     def create_model(self, form):
         try:
-            return scanning.create_rule(request_actor(), form.name.data, form.source.data, form.enabled.data)
+            saved = analyst_rules.create_rule(request_actor(), form.name.data, form.source.data, form.enabled.data)
         except ServiceError as error:
             return _refuse(form, error)
+        _flash_warnings(saved)
+        return saved.rule
 
     def update_model(self, form, model):
         try:
-            scanning.update_rule(request_actor(), model, form.name.data, form.source.data, form.enabled.data)
+            saved = analyst_rules.update_rule(request_actor(), model, form.name.data, form.source.data,
+                                              form.enabled.data)
         except ServiceError as error:
             return _refuse(form, error)
+        _flash_warnings(saved)
         return True
 
     def delete_model(self, model):
-        scanning.delete_rule(request_actor(), model)
+        analyst_rules.delete_rule(request_actor(), model)
         return True
+
+
+def _flash_warnings(saved: analyst_rules.SavedRule) -> None:
+    if saved.warnings:  # a rule set of thousands of rules may warn about many strings: the first ten, and a count
+        shown = "; ".join(saved.warnings[:10])
+        more = f" (and {len(saved.warnings) - 10} more)" if len(saved.warnings) > 10 else ""
+        flash(f"Rule {saved.rule.name} saved, with warnings: {shown}{more}", "warning")
 
 
 def _refuse(form, error: ServiceError) -> bool:

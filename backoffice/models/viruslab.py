@@ -87,6 +87,9 @@ class ScanStatus(StrEnum):
     ERROR = "error"
 
 
+SCAN_STATUS_LABELS = {ScanStatus.OK: "Finished", ScanStatus.TIMED_OUT: "Timed out", ScanStatus.ERROR: "Failed"}
+
+
 class Sample(db.Model):
     """A file the lab holds, whoever sent it and however often: the bytes live in the blob store."""
 

@@ -30,7 +30,7 @@ from backoffice.models import (
     SubmissionState,
     YaraScan,
 )
-from backoffice.services.viruslab import archives, intake, scanning, verdicts
+from backoffice.services.viruslab import archives, intake, scanning, verdicts, yara_rules
 from backoffice.storage import blob_path
 
 ANALYSE = "viruslab.analyse"
@@ -45,7 +45,7 @@ class Run:
 
     limits: archives.ArchiveLimits
     budget: archives.Budget
-    ruleset: scanning.RuleSet | None
+    ruleset: yara_rules.RuleSet
     deadline: float  # time.monotonic() past which no file is scanned
     submission_id: int | None
 
@@ -53,7 +53,7 @@ class Run:
     def start(cls, submission_id: int | None) -> Run:
         limits = archives.ArchiveLimits.from_config()
         seconds = current_app.config["ANALYSIS_BUDGET_SECONDS"]
-        return cls(limits, archives.Budget.of(limits), scanning.active_ruleset(), time.monotonic() + seconds,
+        return cls(limits, archives.Budget.of(limits), yara_rules.active_ruleset(), time.monotonic() + seconds,
                    submission_id)
 
     def seconds_left(self) -> float:
@@ -79,7 +79,8 @@ def analyse_submission(claim: Claim, _context) -> None:
     # a retried or taken-over run starts afresh: the tree is rebuilt from the sent file
     db.session.execute(delete(SubmissionFile).where(SubmissionFile.submission_id == submission.id),
                        execution_options={"synchronize_session": False})
-    _analyse(run, submission.sample, submission.file_name or "file", depth=0, parent=None)
+    name = submission.file_name or "file"
+    _analyse(run, submission.sample, name, name, depth=0, parent=None)
     submission.state = SubmissionState.WAITING
     submission.analysed_at = utcnow()
     submission.analysis_error = None
@@ -93,7 +94,8 @@ def rescan_sample(claim: Claim, _context) -> None:
     """Unpack and scan a sample again with today's limits and rules (the analyst's "Scan again")."""
     sample = db.session.get(Sample, claim.payload.get("sample_id"))
     if sample is not None:
-        _analyse(Run.start(None), sample, sample.sha256, depth=0, parent=None, rescan=True)
+        name = scanning.known_name(sample) or sample.sha256
+        _analyse(Run.start(None), sample, name, name, depth=0, parent=None, rescan=True)
 
 
 def _show_analysing(submission: Submission) -> None:
@@ -103,8 +105,10 @@ def _show_analysing(submission: Submission) -> None:
     db.session.commit()
 
 
-def _analyse(run: Run, sample: Sample, name: str, depth: int, parent: SubmissionFile | None,
+def _analyse(run: Run, sample: Sample, name: str, path: str, depth: int, parent: SubmissionFile | None,
              rescan: bool = False) -> None:
+    """Type, unpack and scan one file, then its members. `path` is where it sits in what was sent
+    ("mail.zip/invoice.exe"): the rules see it as `filepath`, its last part as `filename`."""
     intake.describe(sample)
     unpacked = archives.unpack(blob_path(sample.sha256), depth, run.limits, run.budget)
     sample.archive_state, sample.archive_note = unpacked.state, unpacked.note  # the latest unpacking, for lists
@@ -115,13 +119,13 @@ def _analyse(run: Run, sample: Sample, name: str, depth: int, parent: Submission
                               archive_note=unpacked.note)
         db.session.add(node)
         db.session.flush()
-    _scan(run, sample, name, force=rescan)
+    _scan(run, sample, path, force=rescan)
     # members in SHA-256 order: two archives sharing new members, analysed at once, then insert the shared
     # samples in the same order and wait for each other instead of deadlocking
     for member_name, member_blob in sorted(unpacked.members, key=lambda pair: (pair[1].sha256, pair[0])):
         member, _created = intake.sample_for_blob(member_blob)
         _link_member(sample, member, member_name)
-        _analyse(run, member, member_name, depth + 1, node, rescan)
+        _analyse(run, member, member_name, f"{path}/{member_name}", depth + 1, node, rescan)
 
 
 def _link_member(archive: Sample, member: Sample, name: str) -> None:
@@ -132,24 +136,14 @@ def _link_member(archive: Sample, member: Sample, name: str) -> None:
                        .on_conflict_do_nothing(index_elements=["archive_id", "member_id", "member_name"]))
 
 
-def _scan(run: Run, sample: Sample, name: str, force: bool) -> None:
-    if run.ruleset is None:
-        return
+def _scan(run: Run, sample: Sample, path: str, force: bool) -> None:
     if not force and _scanned_with(sample, run.ruleset.version):
         return  # the same bytes under the same rules match the same: the known sample's record stands
-    left = run.seconds_left()
-    if left <= 0:
-        budget = current_app.config["ANALYSIS_BUDGET_SECONDS"]
-        outcome = scanning.ScanOutcome([], ScanStatus.TIMED_OUT, f"not scanned: the submission's analysis budget "
-                                                                 f"of {budget} s was spent before this file", 0.0)
-    else:
-        timeout = min(current_app.config["YARA_TIMEOUT_SECONDS"], left)
-        outcome = scanning.scan_file(run.ruleset, blob_path(sample.sha256), filename=name,
-                                     filetype=sample.file_type, timeout=timeout)
-    scanning.record_matches(sample, outcome)
-    db.session.add(YaraScan(sample_id=sample.id, submission_id=run.submission_id, rules_version=run.ruleset.version,
-                            status=outcome.status, note=(outcome.note or None) and outcome.note[:500],
-                            seconds=round(outcome.seconds, 3)))
+    # within the per-file timeout and what is left of the submission's budget (nothing left: recorded, not run)
+    timeout = min(current_app.config["YARA_TIMEOUT_SECONDS"], run.seconds_left())
+    outcome = scanning.scan(sample, run.ruleset, filepath=path, timeout=timeout)
+    db.session.add(YaraScan(sample_id=sample.id, submission_id=run.submission_id, rules_version=outcome.version,
+                            status=outcome.status, note=outcome.note[:500] or None, seconds=round(outcome.seconds, 3)))
 
 
 def _scanned_with(sample: Sample, version: str) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from backoffice.extensions import db
-from backoffice.models import ArchiveMember, Sample, Submission, VerdictChange, YaraMatch
+from backoffice.models import ArchiveMember, Sample, Submission, VerdictChange, YaraMatch, YaraScan
 from backoffice.services import ServiceError
 
 HASH_COLUMNS = {32: Sample.md5, 40: Sample.sha1, 64: Sample.sha256, 128: Sample.sha512}
@@ -58,6 +58,7 @@ class SampleOverview:
     matches: list[YaraMatch]
     submissions: list[Submission]
     history: list[VerdictChange]
+    scans: list[YaraScan]
 
 
 def sample_overview(sample: Sample, limit: int = 200) -> SampleOverview:
@@ -72,6 +73,8 @@ def sample_overview(sample: Sample, limit: int = 200) -> SampleOverview:
         submissions=rows(select(Submission).where(Submission.sample_id == sample.id).order_by(Submission.id.desc())),
         history=rows(select(VerdictChange).where(VerdictChange.sample_id == sample.id)
                      .order_by(VerdictChange.id.desc())),
+        scans=list(db.session.scalars(select(YaraScan).where(YaraScan.sample_id == sample.id)
+                                      .order_by(YaraScan.id.desc()).limit(10))),
     )
 
 

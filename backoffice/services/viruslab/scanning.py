@@ -1,16 +1,17 @@
-"""YARA: rules shipped in seeds/yara/*.yar plus the rules analysts keep in the console, matched against samples.
+"""YARA matching: one file against one rule set, bounded in time, with an outcome that says what happened.
 
-Each rule source compiles in its own namespace (`file:<name>` or `db:<id>`), so two sources may reuse a rule name.
-An analyst's rule is compiled when it is saved; one that does not compile is refused with the compiler's message.
+`scan_file()` is the one place a file meets the rules; it never raises for YARA's sake (a timeout or a YARA error
+is an outcome). `scan()` records a sample's matches from it; the analysis job (analysis.py) calls it for each file.
+The rule set itself (sources, version, compiled cache) lives in `yara_rules`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
+import logging
+import math
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePosixPath
 
 import yara
 from flask import current_app
@@ -18,128 +19,161 @@ from sqlalchemy import delete, select
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
-from backoffice.models import Sample, ScanStatus, YaraMatch, YaraRule
-from backoffice.security import Actor
-from backoffice.services import ServiceError
-from backoffice.services.audit import changes, record
+from backoffice.models import ArchiveMember, Sample, ScanStatus, Submission, YaraMatch
+from backoffice.services.viruslab.yara_rules import RuleSet
+from backoffice.storage import blob_path
 
-RULE_NAME = re.compile(r"[A-Za-z0-9_.\- ]{1,128}")
-MAX_SOURCE_CHARS = 100_000
+log = logging.getLogger(__name__)
 
-
-def rule_sources() -> dict[str, str]:
-    """Every enabled rule source by namespace: the shipped files, then the analysts' rules."""
-    sources = {}
-    rules_dir = Path(current_app.config["YARA_RULES_DIR"])
-    for path in sorted(rules_dir.glob("*.yar")):
-        sources[f"file:{path.stem}"] = path.read_text()
-    for rule in db.session.scalars(select(YaraRule).where(YaraRule.enabled).order_by(YaraRule.id)):
-        sources[f"db:{rule.id}"] = rule.source
-    return sources
+PROBE_BYTES = 1024 * 1024  # after a timeout, each namespace is timed alone on this much of the file
+DIAGNOSIS_SHARE = 0.25  # of the scan's timeout, spent at most on finding the slow namespace
+# libmagic's description -> the short `filetype` THOR/LOKI-style rules compare against; others give ""
+FILE_TYPES = (("PE32", "EXE"), ("MS-DOS executable", "EXE"), ("ELF ", "ELF"), ("Mach-O", "MACHO"),
+              ("Zip archive", "ZIP"), ("RAR archive", "RAR"), ("7-zip archive", "7Z"), ("gzip compressed", "GZIP"),
+              ("PDF document", "PDF"), ("Composite Document File", "OLE"))
 
 
 @dataclass(frozen=True)
-class RuleSet:
-    version: str  # a hash of the enabled sources
-    rules: yara.Rules
+class RuleHit:
+    namespace: str
+    rule: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class ScanOutcome:
-    matches: list[tuple[str, str]]  # (namespace, rule name)
-    status: str  # ScanStatus
-    note: str | None
+    """What one scan found. `note` is empty when all went well; otherwise it names the slow rule set (and rule,
+    where YARA says), or the error. `seconds` includes the search for a slow rule set after a timeout."""
+
+    status: ScanStatus
+    matches: tuple[RuleHit, ...]
+    note: str
     seconds: float
+    version: str
+
+    @property
+    def rule_names(self) -> list[str]:
+        return sorted({hit.rule for hit in self.matches})
 
 
-def active_ruleset() -> RuleSet | None:
-    sources = rule_sources()
-    if not sources:
-        return None
-    version = hashlib.sha256(repr(sorted(sources.items())).encode()).hexdigest()
-    return RuleSet(version, yara.compile(sources=sources, includes=False))
+def file_externals(filename: str, filepath: str | None = None, filetype: str = "") -> dict[str, str]:
+    """The external variables for one file: `extension` is lower-case with its dot (".exe"), as in THOR/LOKI."""
+    suffix = PurePosixPath(filename.replace("\\", "/")).suffix
+    return {"filename": filename, "filepath": filepath if filepath is not None else filename,
+            "extension": suffix.lower(), "filetype": filetype}
 
 
-def scan_file(ruleset: RuleSet, path, *, filename: str, filetype: str | None, timeout: float) -> ScanOutcome:
-    started = time.monotonic()
+def short_file_type(description: str | None) -> str:
+    for marker, label in FILE_TYPES:
+        if description and marker in description:
+            return label
+    return ""
+
+
+def scan_file(ruleset: RuleSet, path, *, filename: str = "", filepath: str | None = None, filetype: str = "",
+              timeout: float, diagnosis_seconds: float | None = None) -> ScanOutcome:
+    """Match the file at `path` against `ruleset` within `timeout` seconds.
+
+    YARA takes whole seconds: `timeout` is rounded up (at least 1 s); a caller with a budget passes
+    `min(per-file timeout, budget left)` and gets `timed_out` at once when nothing is left.
+
+    Finding the slow rule set costs nothing when the scan finishes: only after a timeout is each namespace timed
+    alone on the first PROBE_BYTES of the file (compiled alone on first use, then kept with the rule set), for at
+    most `diagnosis_seconds` (default: a quarter of `timeout`; a namespace that alone times out ends the search).
+    Strings with too many matches are reported by YARA itself, with their rule, through `warnings_callback`.
+    """
+    started = time.perf_counter()
+
+    def outcome(status: ScanStatus, note: str = "", matches: tuple[RuleHit, ...] = ()) -> ScanOutcome:
+        return ScanOutcome(status, matches, note, time.perf_counter() - started, ruleset.version)
+
+    if ruleset.error:
+        return outcome(ScanStatus.ERROR, ruleset.error)
+    if ruleset.rules is None:
+        return outcome(ScanStatus.OK)
+    if timeout <= 0:
+        return outcome(ScanStatus.TIMED_OUT, "No time was left to scan this file.")
+    externals = file_externals(filename, filepath, filetype)
+    crowded = []
+
+    def on_warning(kind, detail):
+        if kind == yara.CALLBACK_TOO_MANY_MATCHES:
+            crowded.append(detail)
+        return yara.CALLBACK_CONTINUE
+
     try:
-        hits = ruleset.rules.match(str(path), timeout=max(1, int(timeout)))
+        hits = ruleset.rules.match(str(path), externals=externals, timeout=max(1, math.ceil(timeout)),
+                                   warnings_callback=on_warning)
     except yara.TimeoutError:
-        return ScanOutcome([], ScanStatus.TIMED_OUT, f"timed out after {timeout:g} s",
-                           time.monotonic() - started)
+        budget = DIAGNOSIS_SHARE * timeout if diagnosis_seconds is None else diagnosis_seconds
+        culprit = slowest_namespace(ruleset, path, externals, budget)
+        return outcome(ScanStatus.TIMED_OUT, f"The scan timed out after {timeout:g} s. {culprit}")
     except yara.Error as error:
-        return ScanOutcome([], ScanStatus.ERROR, str(error)[:500], time.monotonic() - started)
-    matches = sorted({(hit.namespace[:64], hit.rule[:128]) for hit in hits})
-    return ScanOutcome(matches, ScanStatus.OK, None, time.monotonic() - started)
+        return outcome(ScanStatus.ERROR, f"YARA could not scan the file: {error}")
+    matches = tuple(dict.fromkeys(RuleHit(hit.namespace, hit.rule) for hit in hits))
+    note = " ".join(f"Slow: string {d.string} of rule {d.rule} in rule set {d.namespace} had too many matches "
+                    "(YARA stopped counting them)." for d in crowded)
+    return outcome(ScanStatus.OK, note, matches)
 
 
-def record_matches(sample: Sample, outcome: ScanOutcome) -> None:
-    """Replace the sample's recorded matches with those of a finished scan (the caller commits)."""
+def slowest_namespace(ruleset: RuleSet, path, externals: dict[str, str], budget: float) -> str:
+    """Which namespace made a scan slow, as a sentence: each one timed alone on the start of the file."""
+    with open(path, "rb") as sample:
+        probe = sample.read(PROBE_BYTES)
+    deadline = time.monotonic() + max(budget, 0)
+    timings: list[tuple[float, str]] = []
+    namespaces = ruleset.namespaces
+    for namespace in namespaces:
+        if timings and time.monotonic() > deadline:
+            break
+        try:
+            rules = ruleset.namespace_rules(namespace)
+            started = time.perf_counter()
+            rules.match(data=probe, externals=externals, timeout=1)
+        except yara.TimeoutError:
+            return f"Rule set {namespace} alone timed out on the first {_size(len(probe))}.{_hint(rules)}"
+        except yara.Error:
+            continue
+        timings.append((time.perf_counter() - started, namespace))
+    if not timings:
+        return "No single rule set could be timed."
+    seconds, namespace = max(timings)
+    probed = "" if len(timings) == len(namespaces) else f" ({len(timings)} of {len(namespaces)} rule sets timed)"
+    return (f"Slowest rule set on the first {_size(len(probe))}: {namespace}, {seconds:.2f} s of "
+            f"{sum(t for t, _ in timings):.2f} s{probed}.{_hint(ruleset.namespace_rules(namespace))}")
+
+
+def _hint(rules: yara.Rules) -> str:
+    warnings = "; ".join(rules.warnings[:3])
+    return f" Its compiler warnings: {warnings}." if warnings else ""
+
+
+def _size(count: int) -> str:
+    return f"{count / (1024 * 1024):g} MB" if count >= 1024 * 1024 else f"{count:,} bytes"
+
+
+def scan(sample: Sample, ruleset: RuleSet, *, filepath: str = "", timeout: float | None = None) -> ScanOutcome:
+    """Match `sample` against `ruleset`; when the scan completes, its recorded matches are replaced. After a
+    timeout or an error the earlier matches stay (a rescan that fails must not erase them). The caller commits.
+    `filepath` is where the file sits in its submission ("mail.zip/invoice.exe"); its last part is `filename`."""
+    if timeout is None:
+        timeout = current_app.config["YARA_TIMEOUT_SECONDS"]
+    outcome = scan_file(ruleset, blob_path(sample.sha256), filename=PurePosixPath(filepath).name,
+                        filepath=filepath, filetype=short_file_type(sample.file_type), timeout=timeout)
     if outcome.status != ScanStatus.OK:
-        return  # a scan that did not finish says nothing about what the rules would match
+        log.warning("YARA scan of sample %s: %s: %s", sample.sha256, outcome.status, outcome.note)
+        return outcome
     db.session.execute(delete(YaraMatch).where(YaraMatch.sample_id == sample.id))
-    db.session.add_all(YaraMatch(sample_id=sample.id, namespace=ns, rule_name=rule) for ns, rule in outcome.matches)
+    db.session.add_all(YaraMatch(sample_id=sample.id, namespace=hit.namespace[:64], rule_name=hit.rule[:128])
+                       for hit in dict.fromkeys(RuleHit(h.namespace[:64], h.rule[:128]) for h in outcome.matches))
     sample.scanned_at = utcnow()
+    return outcome
 
 
-def validate_source(source: str) -> None:
-    """Compile `source` alone; refuse it with the compiler's own message if it does not compile."""
-    if not source or not source.strip():
-        raise ServiceError("Enter the rule's source.", "source")
-    if len(source) > MAX_SOURCE_CHARS:
-        raise ServiceError(f"A rule source may hold at most {MAX_SOURCE_CHARS} characters.", "source")
-    try:
-        # no `include`: a rule must not read files on the server (nor echo them in a compiler message)
-        yara.compile(source=source, includes=False)
-    except yara.SyntaxError as error:
-        raise ServiceError(f"The rule does not compile: {error}", "source") from None
-    except yara.Error as error:
-        raise ServiceError(f"The rule was refused by YARA: {error}", "source") from None
-
-
-def _clean_name(name: str) -> str:
-    name = (name or "").strip()
-    if not RULE_NAME.fullmatch(name):
-        raise ServiceError("Name the rule with letters, digits, spaces, dots, dashes or underscores "
-                           "(at most 128).", "name")
-    return name
-
-
-def _check_unique(name: str, rule_id: int | None) -> None:
-    existing = db.session.scalar(select(YaraRule.id).where(YaraRule.name == name))
-    if existing is not None and existing != rule_id:
-        raise ServiceError("A rule with this name exists already.", "name")
-
-
-def create_rule(actor: Actor, name: str, source: str, enabled: bool = True) -> YaraRule:
-    name = _clean_name(name)
-    validate_source(source)
-    _check_unique(name, None)
-    created_by = actor.id if actor.kind == "staff" else None
-    rule = YaraRule(name=name, source=source, enabled=enabled, created_by_id=created_by)
-    db.session.add(rule)
-    db.session.flush()
-    record(actor, "yara_rule.created", rule, after={"name": name, "enabled": enabled})
-    db.session.commit()
-    return rule
-
-
-def update_rule(actor: Actor, rule: YaraRule, name: str, source: str, enabled: bool) -> YaraRule:
-    name = _clean_name(name)
-    validate_source(source)
-    _check_unique(name, rule.id)
-    values = {"name": name, "source": source, "enabled": enabled}
-    before, after = changes(rule, list(values), values)
-    for key, value in values.items():
-        setattr(rule, key, value)
-    if "source" in after:  # the audit trail says the source changed; the rule keeps the text itself
-        before["source"] = after["source"] = "(changed)"
-    record(actor, "yara_rule.updated", rule, before=before, after=after)
-    db.session.commit()
-    return rule
-
-
-def delete_rule(actor: Actor, rule: YaraRule) -> None:
-    record(actor, "yara_rule.deleted", rule, before={"name": rule.name})
-    db.session.delete(rule)
-    db.session.commit()
+def known_name(sample: Sample) -> str:
+    """A name the sample was sent under: the latest request's file name, else a name inside an archive."""
+    name = db.session.scalar(select(Submission.file_name).where(
+        Submission.sample_id == sample.id, Submission.file_name.is_not(None)).order_by(Submission.id.desc()).limit(1))
+    if name is None:
+        name = db.session.scalar(select(ArchiveMember.member_name).where(ArchiveMember.member_id == sample.id)
+                                 .order_by(ArchiveMember.id.desc()).limit(1))
+    return name or ""
