@@ -254,3 +254,33 @@ def test_the_last_update_date_may_be_today_anywhere_but_not_later(app, make):
     with pytest.raises(ServiceError) as refused:
         check_request(form, None)
     assert refused.value.field == "last_update_date"
+
+
+@pytest.fixture
+def slow_rule_set(tmp_path, app):
+    """The shipped rules replaced by one that takes about 0.2 s per MB."""
+    rules = tmp_path / "slow-rules"
+    rules.mkdir()
+    (rules / "slow.yar").write_text("rule Slow_Loop { condition: for all i in (0..filesize-1) : (uint8(i) != 0xFF) }")
+    app.config["YARA_RULES_DIR"] = str(rules)
+
+
+def test_a_scan_past_its_timeout_is_recorded_as_timed_out_naming_the_rule_set(app, slow_rule_set):
+    app.config["YARA_TIMEOUT_SECONDS"] = 1
+    submission = analysed(bytes(16 * 1024 * 1024), "zeros.bin")
+    assert submission.state == SubmissionState.WAITING  # never lost, never a 500: the analyst decides
+    [scan] = db.session.scalars(select(YaraScan)).all()
+    assert scan.status == ScanStatus.TIMED_OUT
+    assert "timed out after 1 s" in scan.note and "file:slow" in scan.note
+
+
+def test_the_submission_budget_stops_scanning_and_says_so(app, slow_rule_set):
+    app.config.update(YARA_TIMEOUT_SECONDS=1, ANALYSIS_BUDGET_SECONDS=1)
+    big = bytes(8 * 1024 * 1024)
+    submission = analysed(plain_zip({"first.bin": big, "second.bin": big + b"x"}, compression=0), "two.zip")
+    scans = {scan.sample_id: scan for scan in db.session.scalars(select(YaraScan))}
+    files = files_of(submission)
+    statuses = [scans[files[name].sample_id].status for name in ("two.zip", "first.bin", "second.bin")]
+    assert statuses.count(ScanStatus.TIMED_OUT) >= 2  # the budget ran out; what was left is recorded, not run
+    assert any(scan.note == "No time was left to scan this file." for scan in scans.values())
+    assert submission.state == SubmissionState.WAITING

@@ -73,6 +73,9 @@ def request_verdict(submission: Submission) -> RequestVerdict:
 def answer_if_known(submission: Submission) -> bool:
     """Answer a request waiting for an analyst if every judged file has a verdict; mails the submitter once.
     A conditional update decides, so two verdicts settling the same request at once answer it once."""
+    db.session.flush()
+    for file in submission.files:  # read the verdicts as committed now, not as this session first saw them
+        db.session.expire(file.sample, ["verdict", "detection_name"])
     outcome = request_verdict(submission)
     if not outcome.complete:
         return False
@@ -91,10 +94,23 @@ def answer_if_known(submission: Submission) -> bool:
     return True
 
 
+# a request an analyst's verdict may complete: waiting, or about to be (its analysis is finishing right now)
+UNANSWERED = (SubmissionState.RECEIVED, SubmissionState.ANALYSING, SubmissionState.WAITING)
+
+
 def answer_requests_holding(sample: Sample) -> int:
-    """After a verdict on `sample`: answer every waiting request that it completes. Returns how many."""
+    """After a verdict on `sample`: answer every waiting request that it completes. Returns how many.
+
+    The requests are locked first (on PostgreSQL; SQLite has one writer), in id order: two analysts settling the
+    last two files of one request at once then take turns, and the second sees the first's verdict — neither
+    leaves the request unanswered. An analysis finishing at the same moment holds its request's row until it
+    commits; the lock waits for it, so its files are known."""
     holding = select(SubmissionFile.submission_id).where(SubmissionFile.sample_id == sample.id)
-    waiting = db.session.scalars(select(Submission).where(Submission.id.in_(holding),
-                                                          Submission.state == SubmissionState.WAITING)
-                                 .order_by(Submission.id))
-    return sum(answer_if_known(submission) for submission in waiting.all())
+    query = (select(Submission).where(Submission.id.in_(holding), Submission.state.in_(UNANSWERED))
+             .order_by(Submission.id).execution_options(populate_existing=True))
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(of=Submission)
+    candidates = db.session.scalars(query).all()
+    for submission in candidates:
+        db.session.expire(submission, ["files"])  # the tree as committed, now that the row is ours
+    return sum(answer_if_known(submission) for submission in candidates)
