@@ -19,6 +19,9 @@ from backoffice.storage import store_stream
 from tests.factories import Factories
 
 SYSTEM = Actor.system("test")
+# a rule that reads every byte thrice: at least 0.15 s per MB on this machine, so 16 MB outlast a 1 s timeout
+SLOW_LOOP_RULE = ("rule Slow_Loop { condition: for all i in (0..filesize-1) : "
+                  "(uint32(i) != 0xFFFFFFFF and uint16(i) != 0xFFFF and uint8(i) != 0xFF) }")
 
 
 def stored(data: bytes):

@@ -37,6 +37,8 @@ from backoffice.models.support import (
 from backoffice.models.viruslab import (
     ArchiveMember,
     ArchiveState,
+    LabMessage,
+    LabMessageFile,
     RequestType,
     Sample,
     ScanStatus,
@@ -84,6 +86,8 @@ __all__ = [
     "TokenPurpose",
     "ArchiveMember",
     "ArchiveState",
+    "LabMessage",
+    "LabMessageFile",
     "RequestType",
     "Sample",
     "ScanStatus",

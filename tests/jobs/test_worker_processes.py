@@ -13,10 +13,8 @@ from sqlalchemy import func, select
 from backoffice.extensions import db
 from backoffice.models import Job, JobState, Submission, SubmissionFile, SubmissionState, YaraScan
 from tests.conftest import wait_until
-from tests.viruslab_analysis import submit
+from tests.viruslab_analysis import SLOW_LOOP_RULE, submit
 from tests.viruslab_files import eicar_bytes, plain_zip
-
-SLOW_RULE = "rule Slow_Loop { condition: for all i in (0..filesize-1) : (uint8(i) != 0xFF) }"
 
 
 def state_of(submission_id: int) -> str:
@@ -39,16 +37,16 @@ def test_a_worker_process_analyses_a_filed_request(app, make, workers):
 
 @pytest.fixture
 def slow_rules(tmp_path, app_config):
-    """A rule that takes about 0.2 s per MB, so a worker can be caught in the middle of a scan."""
+    """A slow rule, so a worker can be caught in the middle of a scan."""
     rules = tmp_path / "slow-rules"
     rules.mkdir()
-    (rules / "slow.yar").write_text(SLOW_RULE)
+    (rules / "slow.yar").write_text(SLOW_LOOP_RULE)
     app_config["YARA_RULES_DIR"] = str(rules)
     return rules
 
 
 def test_a_worker_killed_mid_job_leaves_it_to_another_and_it_is_analysed_once(slow_rules, app, make, workers):
-    submission = submit(bytes(16 * 1024 * 1024), "zeros.bin")  # about 3 s to scan
+    submission = submit(bytes(16 * 1024 * 1024), "zeros.bin")  # seconds to scan
     limits = {"ANALYSIS_LEASE_SECONDS": 8, "ANALYSIS_BUDGET_SECONDS": 6, "YARA_TIMEOUT_SECONDS": 6,
               "ANALYSIS_RETRY_BASE_SECONDS": 1}
 

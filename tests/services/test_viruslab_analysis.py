@@ -14,6 +14,7 @@ from backoffice.extensions import db
 from backoffice.models import ArchiveState, Job, JobState, Sample, ScanStatus, Submission, SubmissionState, YaraScan
 from backoffice.services.viruslab.submissions import create_submission
 from tests.viruslab_analysis import (
+    SLOW_LOOP_RULE,
     SYSTEM,
     analysed,
     files_of,
@@ -258,10 +259,10 @@ def test_the_last_update_date_may_be_today_anywhere_but_not_later(app, make):
 
 @pytest.fixture
 def slow_rule_set(tmp_path, app):
-    """The shipped rules replaced by one that takes about 0.2 s per MB."""
+    """The shipped rules replaced by one slow enough to outlast a 1 s timeout on 16 MB."""
     rules = tmp_path / "slow-rules"
     rules.mkdir()
-    (rules / "slow.yar").write_text("rule Slow_Loop { condition: for all i in (0..filesize-1) : (uint8(i) != 0xFF) }")
+    (rules / "slow.yar").write_text(SLOW_LOOP_RULE)
     app.config["YARA_RULES_DIR"] = str(rules)
 
 

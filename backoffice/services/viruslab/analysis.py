@@ -23,6 +23,8 @@ from backoffice.extensions import db
 from backoffice.jobs.kinds import Claim, job_kind
 from backoffice.models import (
     ArchiveMember,
+    LabMessage,
+    LabMessageFile,
     Sample,
     ScanStatus,
     Submission,
@@ -72,15 +74,15 @@ def _give_up(_job_id: int, payload: dict, error: str) -> None:
           lease_key="ANALYSIS_LEASE_SECONDS", on_give_up=_give_up)
 def analyse_submission(claim: Claim, _context) -> None:
     submission = db.session.get(Submission, claim.payload.get("submission_id"))
-    if submission is None or submission.state not in ANALYSABLE or submission.sample is None:
+    if submission is None or submission.state not in ANALYSABLE:
         return
     _show_analysing(submission)
     run = Run.start(submission.id)
     # a retried or taken-over run starts afresh: the tree is rebuilt from the sent file
     db.session.execute(delete(SubmissionFile).where(SubmissionFile.submission_id == submission.id),
                        execution_options={"synchronize_session": False})
-    name = submission.file_name or "file"
-    _analyse(run, submission.sample, name, name, depth=0, parent=None)
+    for sample, name in sent_files(submission):
+        _analyse(run, sample, name, name, depth=0, parent=None)
     submission.state = SubmissionState.WAITING
     submission.analysed_at = utcnow()
     submission.analysis_error = None
@@ -96,6 +98,15 @@ def rescan_sample(claim: Claim, _context) -> None:
     if sample is not None:
         name = scanning.known_name(sample) or sample.sha256
         _analyse(Run.start(None), sample, name, name, depth=0, parent=None, rescan=True)
+
+
+def sent_files(submission: Submission) -> list[tuple[Sample, str]]:
+    """What the customer sent, in order: the request's file, then the files added in its conversation."""
+    added = db.session.execute(
+        select(LabMessageFile.sample_id, LabMessageFile.name).join(LabMessage)
+        .where(LabMessage.submission_id == submission.id).order_by(LabMessageFile.id)).all()
+    files = [(submission.sample, submission.file_name or "file")] if submission.sample else []
+    return files + [(db.session.get(Sample, sample_id), name) for sample_id, name in added]
 
 
 def _show_analysing(submission: Submission) -> None:
