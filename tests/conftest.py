@@ -187,7 +187,10 @@ class Workers:
                 process.kill()
             process.wait(timeout=10)
             if process.stdout:
+                output = process.stdout.read()
                 process.stdout.close()
+                if output:  # shown with a failing test's captured output
+                    print(f"--- worker {process.pid} ---\n{output[-4000:]}")
 
 
 @pytest.fixture
