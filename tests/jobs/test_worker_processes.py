@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
 import pytest
 from sqlalchemy import func, select
 
 from backoffice.extensions import db
-from backoffice.models import Job, JobState, Submission, SubmissionFile, SubmissionState, YaraScan
+from backoffice.models import Customer, Job, JobState, Submission, SubmissionFile, SubmissionState, YaraScan
 from tests.conftest import wait_until
 from tests.viruslab_analysis import SLOW_LOOP_RULE, submit
 from tests.viruslab_files import eicar_bytes, plain_zip
@@ -69,12 +70,32 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_and_it_is_analysed_once(sl
     assert scan.submission_id == submission.id
 
 
-def test_two_workers_share_twenty_requests_and_run_each_job_once(app, make, workers, postgres_only):
-    customer = make.customer()
+def test_two_workers_share_twenty_concurrent_requests_and_run_each_job_once(app, make, workers, postgres_only):
+    customer_id = make.customer().id
     shared = os.urandom(2000)
-    submissions = [submit(plain_zip({f"own{n}.bin": os.urandom(1000 + n), "shared.bin": shared}), f"r{n}.zip",
-                          customer) for n in range(20)]
-    first, second = workers.start(), workers.start()
+    first, second = workers.start(), workers.start()  # polling already while the requests arrive
+    barrier = threading.Barrier(4)
+    numbers, errors = [], []
+
+    def file_five(thread: int) -> None:
+        with app.app_context():
+            try:
+                customer = db.session.get(Customer, customer_id)
+                barrier.wait(timeout=10)
+                for n in range(thread * 5, thread * 5 + 5):
+                    zipped = plain_zip({f"own{n}.bin": os.urandom(1000 + n), "shared.bin": shared})
+                    numbers.append(submit(zipped, f"r{n}.zip", customer).number)
+            except Exception as error:  # noqa: BLE001  reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=file_five, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and len(set(numbers)) == 20
 
     wait_until(lambda: db.session.scalar(select(func.count()).where(Submission.state == SubmissionState.WAITING))
                == 20, timeout=60, message="twenty analyses")
@@ -82,8 +103,8 @@ def test_two_workers_share_twenty_requests_and_run_each_job_once(app, make, work
     jobs = db.session.scalars(select(Job).where(Job.kind == "viruslab.analyse")).all()
     assert len(jobs) == 20
     assert {(job.state, job.attempts, job.last_error) for job in jobs} == {(JobState.DONE, 1, None)}
-    for submission in submissions:  # each request's tree once: its zip and two members
-        count = select(func.count()).where(SubmissionFile.submission_id == submission.id)
+    for submission_id in db.session.scalars(select(Submission.id)):  # each tree once: the zip and two members
+        count = select(func.count()).where(SubmissionFile.submission_id == submission_id)
         assert db.session.scalar(count) == 3
     for worker in (first, second):
         assert worker.poll() is None
