@@ -39,6 +39,10 @@ def init_console(app: Flask) -> Admin:
     admin.add_view(StaffUserView(StaffUser, db, name="Staff users", endpoint="staff", category="Admin"))
     admin.add_view(AuditLogView(AuditEvent, db, name="Audit log", endpoint="audit", category="Admin"))
     admin.add_view(OutboxView(OutboxMessage, db, name="Mail outbox", endpoint="outbox", category="Admin"))
+    from backoffice.console.jobs import JobView
+    from backoffice.models import Job
+
+    admin.add_view(JobView(Job, db, name="Job queue", endpoint="jobs", category="Admin"))
     from backoffice.console.viruslab import add_viruslab_views
 
     add_viruslab_views(admin)

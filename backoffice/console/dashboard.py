@@ -9,7 +9,15 @@ from sqlalchemy import select
 
 from backoffice.clock import utcnow
 from backoffice.console.access import StaffIndexView
-from backoffice.models import AuditEvent, Customer, CustomerStatus, OutboxMessage, OutboxStatus
+from backoffice.models import (
+    AuditEvent,
+    Customer,
+    CustomerStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Submission,
+    SubmissionState,
+)
 from backoffice.services.counting import bounded_count
 
 # the audit actions the console login and the portal's sign-in record for a wrong password or unknown account
@@ -31,6 +39,14 @@ class DashboardView(StaffIndexView):
                     OutboxMessage.status == OutboxStatus.QUEUED))),
                 ("Failed", bounded_count(select(OutboxMessage.id).where(
                     OutboxMessage.status == OutboxStatus.FAILED))),
+            ]),
+            ("Virus Lab", "viruslab.index_view", [
+                ("Waiting for an analyst", bounded_count(select(Submission.id).where(
+                    Submission.state == SubmissionState.WAITING))),
+                ("Being analysed", bounded_count(select(Submission.id).where(
+                    Submission.state.in_([SubmissionState.RECEIVED, SubmissionState.ANALYSING])))),
+                ("Analysis failed", bounded_count(select(Submission.id).where(
+                    Submission.state == SubmissionState.ANALYSIS_FAILED))),
             ]),
             ("Security, last 24 hours", "audit.index_view", [
                 (label, bounded_count(select(AuditEvent.id).where(

@@ -12,6 +12,7 @@ from backoffice.extensions import db
 from backoffice.mail import queue_mail
 from backoffice.models import CustomerStatus, OutboxStatus
 from tests.factories import PASSWORD
+from tests.viruslab_analysis import analysed, submit
 
 
 def _counts(page: str) -> dict[str, str]:
@@ -32,6 +33,8 @@ def test_the_dashboard_shows_exact_counts_under_the_limit(make, console, client,
     _queue(OutboxStatus.QUEUED)
     _queue(OutboxStatus.FAILED)
     _queue(OutboxStatus.SENT)
+    analysed(b"first file", "one.bin")  # waiting for an analyst
+    submit(b"second file", "two.bin")  # its analysis job not run yet
     staff = make.staff(role)
     console.login("nobody@example.com", "wrong")  # one failed staff sign-in
     console.login(staff.email, PASSWORD)
@@ -40,9 +43,11 @@ def test_the_dashboard_shows_exact_counts_under_the_limit(make, console, client,
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "<title>Dashboard · Console</title>" in page
-    assert _counts(page) == {"Pending": "1", "Active": "2", "Locked": "0", "Legacy": "0", "Waiting": "1",
-                             "Failed": "1", "Failed staff sign-ins": "1", "Failed customer sign-ins": "0"}
-    for link in ("/console/customers/", "/console/outbox/", "/console/audit/"):
+    assert _counts(page) == {"Pending": "1", "Active": "4", "Locked": "0", "Legacy": "0",
+                             "Waiting": "3",  # the outbox: one queued by hand, two Virus Lab confirmations
+                             "Failed": "1", "Waiting for an analyst": "1", "Being analysed": "1",
+                             "Analysis failed": "0", "Failed staff sign-ins": "1", "Failed customer sign-ins": "0"}
+    for link in ("/console/customers/", "/console/outbox/", "/console/viruslab/", "/console/audit/"):
         assert f'href="{link}"' in page
 
 
