@@ -23,6 +23,7 @@ from backoffice.security import request_actor
 from backoffice.services import ServiceError
 from backoffice.services.viruslab import queries, verdicts
 from backoffice.services.viruslab import submissions as service
+from backoffice.services.viruslab.names import display_name
 
 ANALYSTS = ("admin", "analyst")
 
@@ -82,6 +83,7 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         "sample": _sample_link,
         "verdict": _verdict,
         "assignee": lambda v, c, m, n: m.assignee.name if m.assignee else "",
+        "file_name": lambda v, c, m, n: display_name(m.file_name),
     }
     column_filters = [
         filters.FilterEqual(Submission.request_type, "Type", options=[(t.value, REQUEST_TYPE_LABELS[t])

@@ -157,3 +157,26 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     for url in ("/viruslab", "/viruslab/new"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.location
+
+
+def test_a_right_to_left_override_in_a_name_is_shown_neutralised_everywhere(smtp, app, make, sign_in_customer,
+                                                                            console):
+    from tests.factories import PASSWORD
+    from tests.portal.mailbox import deliver
+    from tests.smtp import SmtpSink
+    from tests.viruslab_analysis import analysed
+
+    customer = make.customer()
+    tricky = "Scan_\u202egpj.zip"  # reads as "Scan_piz.jpg" when the override is obeyed
+    submission = analysed(encrypted_zip({"invoice\u202etxt.exe": b"MZ" + os.urandom(200)}), tricky, customer)
+    assert submission.file_name == tricky  # the raw name is kept
+    pages = [sign_in_customer(app.test_client(), customer).get(f"/viruslab/{submission.number}").get_data(True)]
+    analyst = make.staff("analyst")
+    console.login(analyst.email, PASSWORD)
+    staff_client = console.client
+    pages.append(staff_client.get(f"/console/viruslab/details/?id={submission.id}").get_data(as_text=True))
+    pages.append(staff_client.get("/console/viruslab/").get_data(as_text=True))
+    pages.append(SmtpSink.text_of(deliver(smtp)[0]))
+    for page in pages:
+        assert "\u202e" not in page
+    assert "Scan_\\u202egpj.zip" in pages[0] and "invoice\\u202etxt.exe" in pages[1]
