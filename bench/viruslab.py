@@ -11,6 +11,9 @@
     .venv/bin/python -m bench.viruslab --reuse                  # keep the schemas built by an earlier run
     .venv/bin/python -m bench.viruslab --sizes 10000 200000     # a quicker run
     .venv/bin/python -m bench.viruslab --size-mb 4 --runs 1 --sizes 1000 2000 --queries 20 --drop-schemas  # a check
+
+The analysis pipeline (Submit flat in file size and rules, the worker against the yara CLI, compiles per version)
+is measured by bench/viruslab_pipeline.py; YARA matching alone by bench/yara_scan.py.
 """
 
 from __future__ import annotations
