@@ -7,7 +7,6 @@ declared body size before reading it, and the store counts the bytes it really g
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -20,6 +19,7 @@ from backoffice.security import current_customer, request_actor
 from backoffice.services import ServiceError
 from backoffice.services.viruslab import submissions as service
 from backoffice.services.viruslab import verdicts
+from backoffice.services.viruslab.names import clean_file_name
 from backoffice.storage import BlobTooLarge, StoredBlob, store_stream
 from backoffice.web import format_bytes
 
@@ -58,14 +58,8 @@ def _store_upload(form: ViruslabRequestForm) -> str | None:
         blob = store_stream(upload.stream, max_bytes=current_app.config["SAMPLE_MAX_BYTES"])
     except BlobTooLarge:
         return f"The file is larger than the limit of {_limit_text()}."
-    session[PENDING_KEY] = {**blob.__dict__, "file_name": _clean_file_name(upload.filename)}
+    session[PENDING_KEY] = {**blob.__dict__, "file_name": clean_file_name(upload.filename)}
     return None
-
-
-def _clean_file_name(name: str) -> str:
-    name = re.split(r"[\\/]", name)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
-    return name[:255] or "file"
 
 
 def _request_of(values, pending: dict | None) -> tuple[service.RequestForm, StoredBlob | None]:
