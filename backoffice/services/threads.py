@@ -33,11 +33,11 @@ def message_kind(internal: bool) -> MessageKind:
     return MessageKind.NOTE if internal else MessageKind.REPLY
 
 
-def author_fields(author_kind: str, actor: Actor, label: str | None = None) -> dict:
+def author_fields(author_kind: str, actor: Actor) -> dict:
     """The author columns of a message row (both thread models name them alike)."""
     return {
         "author_kind": author_kind,
-        "author_label": label if label is not None else (actor.label or ""),
+        "author_label": actor.label or "",
         "author_customer_id": actor.id if author_kind == AuthorKind.CUSTOMER else None,
         "author_staff_id": actor.id if author_kind == AuthorKind.STAFF else None,
     }
