@@ -36,13 +36,18 @@ UPDATE viruslab_submissions SET public_reply = (
 """
 
 
+# SQLite must drop and add the column in place (3.35+): copying the table, as batch mode would, drops the old one,
+# and with foreign keys on that deletes every message and file row of every request (ON DELETE CASCADE).
+IN_PLACE = {"recreate": "never"}
+
+
 def upgrade():
     op.execute(COPY_ANSWERS)
-    with op.batch_alter_table('viruslab_submissions', schema=None) as batch_op:
+    with op.batch_alter_table('viruslab_submissions', schema=None, **IN_PLACE) as batch_op:
         batch_op.drop_column('public_reply')
 
 
 def downgrade():
-    with op.batch_alter_table('viruslab_submissions', schema=None) as batch_op:
+    with op.batch_alter_table('viruslab_submissions', schema=None, **IN_PLACE) as batch_op:
         batch_op.add_column(sa.Column('public_reply', sa.Text(), nullable=True))
     op.execute(LATEST_ANSWER)

@@ -56,7 +56,8 @@ class _Sent:
 def thread(submission: Submission, include_notes: bool) -> list[LabMessage]:
     """The request's messages, oldest first, with their files; notes only for the analysts."""
     query = (select(LabMessage).where(LabMessage.submission_id == submission.id)
-             .options(selectinload(LabMessage.files).selectinload(LabMessageFile.sample)).order_by(LabMessage.id))
+             .options(selectinload(LabMessage.files).selectinload(LabMessageFile.sample))
+             .order_by(LabMessage.created_at, LabMessage.id))
     if not include_notes:
         query = query.where(LabMessage.kind == MessageKind.REPLY)
     return list(db.session.scalars(query))
@@ -100,7 +101,8 @@ def customer_reply(submission: Submission, actor: Actor, body: str, uploads: lis
     elif submission.state == S.ANSWERED:
         submission.state = S.WAITING
     record(actor, "viruslab.customer_replied", submission, before=before,
-           after={"state": submission.state, "message": message.id, "files": [s.sha256 for s in samples]})
+           after={"state": submission.state, "message": message.id,
+                  "samples": " ".join(s.sha256 for s in samples) or None})
     db.session.commit()
     return message
 
