@@ -87,6 +87,7 @@ def customer_reply(submission: Submission, actor: Actor, body: str, uploads: lis
     sent = _store(uploads)  # outside the lock: writing up to the sample limit to disk takes a while
     submission = locked(submission)
     if submission.state == S.CLOSED:
+        db.session.rollback()  # let go of the row at once
         raise ServiceError(CLOSED_MESSAGE, "body")
     before = {"state": submission.state}
     message = _add(submission, MessageKind.REPLY, author_fields(AuthorKind.CUSTOMER, actor), body)
@@ -113,6 +114,7 @@ def staff_reply(submission: Submission, actor: Actor, body: str, internal: bool 
     body = check_body(body, [], empty="Write the note." if internal else "Write the answer to the submitter.")
     submission = locked(submission)
     if submission.state == S.CLOSED:
+        db.session.rollback()  # let go of the row at once
         raise ServiceError("This request is closed.", "body")
     before = {"state": submission.state}
     # the analyst signs it for the console; the customer sees every staff message as "Virus Lab"

@@ -211,8 +211,6 @@ def rescan(actor: Actor, sample: Sample) -> None:
 def reply(actor: Actor, submission: Submission, text: str) -> Submission:
     """Answer the submitter publicly: a Virus Lab message in the request's conversation, mailed to them; a request
     waiting for the lab becomes answered (conversation.staff_reply)."""
-    if not (text or "").strip():
-        raise ServiceError("Write the answer to the submitter.", "reply")
     conversation.staff_reply(submission, actor, text)
     return submission
 
