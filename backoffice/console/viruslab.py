@@ -1,5 +1,6 @@
 """The Virus Lab queue: customers' requests by type and state, filters by verdict, YARA rule, product and date,
-search by request number, any hash or file name; claim, answer and close from the request's page.
+search by request number, any hash or file name; claim, answer, add internal notes and close from the request's
+page, which shows the whole conversation.
 
 Analysts and admins read and write; support reads requests (and sample pages) but cannot download samples.
 """
@@ -21,7 +22,7 @@ from backoffice.models import RequestType, Sample, Submission, SubmissionState, 
 from backoffice.models.viruslab import ARCHIVE_STATE_LABELS, REQUEST_TYPE_LABELS, STATE_LABELS, VERDICT_LABELS
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
-from backoffice.services.viruslab import queries, verdicts
+from backoffice.services.viruslab import conversation, queries, verdicts
 from backoffice.services.viruslab import submissions as service
 from backoffice.services.viruslab.names import display_name
 
@@ -70,11 +71,11 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
                    "assignee"]
     column_details_list = ["number", "created_at", "state", "request_type", "description", "detection_seen",
                            "product", "last_update_date", "email", "customer", "file_name", "sample", "verdict",
-                           "assignee", "analysed_at", "public_reply", "answered_at"]
+                           "assignee", "analysed_at", "answered_at"]
     column_default_sort = ("id", True)
     column_sortable_list = ["created_at"]
     column_labels = {"created_at": "Received", "request_type": "Type", "detection_seen": "Detection seen by customer",
-                     "last_update_date": "Last DB update", "file_name": "File name", "public_reply": "Public reply",
+                     "last_update_date": "Last DB update", "file_name": "File name",
                      "email": "E-mail", "answered_at": "Answered", "analysed_at": "Analysed",
                      "verdict": "Overall verdict"}
     column_formatters = {
@@ -131,6 +132,13 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         return self._act(submission_id, lambda s: service.reply(request_actor(), s, text),
                          "The answer is saved and mailed to the submitter.")
 
+    @expose("/note/<int:submission_id>", methods=["POST"])
+    @write_required
+    def note_view(self, submission_id: int):
+        text = request.form.get("note", "")
+        return self._act(submission_id, lambda s: conversation.staff_reply(s, request_actor(), text, internal=True),
+                         "The internal note is added; the submitter does not see it.")
+
     @expose("/retry-analysis/<int:submission_id>", methods=["POST"])
     @write_required
     def retry_analysis_view(self, submission_id: int):
@@ -140,6 +148,7 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     def render(self, template, **kwargs):
         if template == self.details_template and "model" in kwargs:
             kwargs["outcome"] = verdicts.request_verdict(kwargs["model"])
+            kwargs["messages"] = conversation.thread(kwargs["model"], include_notes=True)
             kwargs.update(verdict_labels=VERDICT_LABELS, archive_labels=ARCHIVE_STATE_LABELS)
         return super().render(template, **kwargs)
 

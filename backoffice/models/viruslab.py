@@ -168,7 +168,6 @@ class Submission(db.Model):
     analysis_error: Mapped[str | None] = mapped_column(Text)  # why the last analysis failed, for the analysts
     analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"), index=True)
-    public_reply: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -20,4 +20,5 @@ from backoffice.portal import (  # noqa: E402,F401  routes register on import
     support_requests,
     support_wizard,
     viruslab,
+    viruslab_conversation,
 )

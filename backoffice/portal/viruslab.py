@@ -1,4 +1,5 @@
 """Requests to the Virus Lab (FAQ §14): the form, a review step, Submit; the customer's list of requests.
+(One request's page and its conversation are in viruslab_conversation.py.)
 
 The file is stored (content-addressed) as soon as it arrives, and only its hashes and name wait in the session
 until Submit, so nothing is uploaded twice and nothing typed is lost between steps. The upload route checks the
@@ -7,25 +8,25 @@ declared body size before reading it, and the store counts the bytes it really g
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 
-from backoffice.models.viruslab import CUSTOMER_STATE_LABELS, REQUEST_TYPE_LABELS, VERDICT_LABELS
+from backoffice.models.viruslab import CUSTOMER_STATE_LABELS, REQUEST_TYPE_LABELS
 from backoffice.portal import portal
 from backoffice.portal.forms.viruslab import ViruslabRequestForm, ViruslabReviewForm
 from backoffice.portal.guards import customer_required
 from backoffice.security import current_customer, request_actor
 from backoffice.services import ServiceError
+from backoffice.services.viruslab import conversation, verdicts
 from backoffice.services.viruslab import submissions as service
-from backoffice.services.viruslab import verdicts
+from backoffice.services.viruslab.names import clean_file_name
 from backoffice.storage import BlobTooLarge, StoredBlob, store_stream
 from backoffice.web import format_bytes
 
 PENDING_KEY = "viruslab_pending_file"
 FORM_OVERHEAD_BYTES = 256 * 1024  # room for the text fields and multipart framing around the file
-UPLOAD_ENDPOINTS = {"portal.viruslab_new"}
+UPLOAD_ENDPOINTS = {"portal.viruslab_new", "portal.viruslab_reply"}  # the reply adds files too
 
 
 def _limit_text() -> str:
@@ -58,14 +59,8 @@ def _store_upload(form: ViruslabRequestForm) -> str | None:
         blob = store_stream(upload.stream, max_bytes=current_app.config["SAMPLE_MAX_BYTES"])
     except BlobTooLarge:
         return f"The file is larger than the limit of {_limit_text()}."
-    session[PENDING_KEY] = {**blob.__dict__, "file_name": _clean_file_name(upload.filename)}
+    session[PENDING_KEY] = {**blob.__dict__, "file_name": clean_file_name(upload.filename)}
     return None
-
-
-def _clean_file_name(name: str) -> str:
-    name = re.split(r"[\\/]", name)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
-    return name[:255] or "file"
 
 
 def _request_of(values, pending: dict | None) -> tuple[service.RequestForm, StoredBlob | None]:
@@ -154,13 +149,4 @@ def viruslab_requests():
     rows = service.customer_submissions(current_customer())
     return render_template("portal/viruslab/list.html", rows=rows, type_labels=REQUEST_TYPE_LABELS,
                            state_labels=CUSTOMER_STATE_LABELS, outcome_of=verdicts.request_verdict,
-                           title="My requests to the Virus Lab")
-
-
-@portal.route("/viruslab/<number>")
-@customer_required
-def viruslab_request(number: str):
-    submission = service.customer_submission(current_customer(), number) or abort(404)
-    return render_template("portal/viruslab/request.html", submission=submission, type_labels=REQUEST_TYPE_LABELS,
-                           verdict_labels=VERDICT_LABELS, state_labels=CUSTOMER_STATE_LABELS,
-                           outcome=verdicts.request_verdict(submission), title=f"Virus Lab request {submission.number}")
+                           answers=conversation.latest_answers(rows), title="My requests to the Virus Lab")

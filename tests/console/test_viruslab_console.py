@@ -15,6 +15,7 @@ from backoffice.extensions import db
 from backoffice.mail import deliver_due
 from backoffice.models import AuditEvent, VerdictChange, YaraMatch, YaraRule
 from backoffice.security import Actor
+from backoffice.services.viruslab import conversation
 from backoffice.services.viruslab import submissions as service
 from backoffice.storage import store_stream
 from tests.factories import PASSWORD
@@ -151,7 +152,8 @@ def test_claim_reply_and_close(smtp, app, make, console, client, filed):
     assert b"Write the answer" in empty.data
     client.post(f"/console/viruslab/reply/{filed.id}", data={"reply": "The zip holds the EICAR test file."})
     db.session.refresh(filed)
-    assert filed.state == "answered" and filed.public_reply.startswith("The zip")
+    assert filed.state == "answered"
+    assert conversation.thread(filed, include_notes=False)[-1].body.startswith("The zip")
     deliver_due()
     assert any("answered" in m["Subject"] for m in smtp.messages if m["To"] == "sender@example.com")
     client.post(f"/console/viruslab/close/{filed.id}")

@@ -14,6 +14,7 @@ from backoffice.extensions import db
 from backoffice.jobs import enqueue, queue
 from backoffice.jobs.worker import run_due
 from backoffice.models import Job, JobState, Submission, SubmissionFile, SubmissionState
+from backoffice.security import Actor
 from backoffice.storage import blob_path
 from tests.factories import PASSWORD
 from tests.viruslab_analysis import run_analysis_jobs, submit
@@ -101,3 +102,32 @@ def test_an_analysis_that_keeps_failing_is_retried_with_backoff_then_shown_to_an
     db.session.expire_all()
     submission = db.session.get(Submission, submission.id)
     assert (submission.state, submission.analysis_error) == (SubmissionState.WAITING, None)
+
+
+def test_an_analysis_overtaken_by_a_file_the_customer_adds_leaves_the_request_to_the_newer_job(app, make):
+    import io
+    import os
+
+    from backoffice.jobs import kinds, worker
+    from backoffice.services.support.attachments import Upload
+    from backoffice.services.viruslab import conversation
+    from backoffice.services.viruslab.analysis import ANALYSE
+
+    submission = submit(eicar_bytes(), "eicar.com")
+    [running] = queue.claim(10, [ANALYSE])  # a worker is analysing the request...
+    customer = Actor("customer", submission.customer_id, submission.email)
+    conversation.customer_reply(submission, customer, "One more file.",  # ...when the customer adds a file
+                                [Upload(io.BytesIO(os.urandom(600)), "more.bin")])
+    report = worker.WorkReport()
+    worker._run(kinds.get(ANALYSE), running, None, report)  # the first run ends after the reply
+
+    assert report.done == [running.job_id]
+    db.session.expire_all()
+    submission = db.session.get(Submission, submission.id)
+    assert submission.state == SubmissionState.RECEIVED  # not "waiting": the newer job has the request
+    assert db.session.scalar(select(func.count()).where(SubmissionFile.submission_id == submission.id)) == 0
+    assert run_analysis_jobs() == 1
+    db.session.expire_all()
+    submission = db.session.get(Submission, submission.id)
+    assert submission.state == SubmissionState.WAITING
+    assert {f.name for f in submission.files} == {"eicar.com", "more.bin"}

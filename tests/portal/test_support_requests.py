@@ -121,3 +121,12 @@ def test_a_merged_number_leads_to_the_surviving_request(app, make, sign_in_custo
     assert response.status_code == 302 and response.location.endswith(f"/support/requests/{keep.number}")
     assert "was joined with request" in web.get(response.location).get_data(as_text=True)
     assert duplicate.number not in web.get("/support/").get_data(as_text=True)
+
+
+def test_a_text_value_where_a_file_belongs_is_no_file(app, make, sign_in_customer):
+    customer = make.customer()
+    ticket = make_ticket(customer)
+    web = sign_in_customer(app.test_client(), customer)
+    response = web.post(f"/support/requests/{ticket.number}/reply", data={"body": "hello", "files": "not a file"})
+    assert response.status_code == 302
+    assert "hello" in web.get(f"/support/requests/{ticket.number}").get_data(as_text=True)

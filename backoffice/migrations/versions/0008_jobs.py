@@ -51,10 +51,10 @@ def upgrade():
     pending = connection.execute(sa.text(
         "SELECT id, status, attempts, next_attempt_at, last_error, created_at FROM outbox_messages "
         "WHERE status <> 'sent' ORDER BY id")).mappings().all()
+    # the times go back as they came out (typeless columns): text on SQLite, timestamptz on PostgreSQL
     jobs = sa.table('jobs', sa.column('id', sa.Integer), sa.column('kind', sa.String), sa.column('payload', sa.JSON),
-                    sa.column('state', sa.String), sa.column('attempts', sa.Integer),
-                    sa.column('run_after', sa.DateTime), sa.column('last_error', sa.Text),
-                    sa.column('created_at', sa.DateTime))
+                    sa.column('state', sa.String), sa.column('attempts', sa.Integer), sa.column('run_after'),
+                    sa.column('last_error', sa.Text), sa.column('created_at'))
     for row in pending:
         failed = row['status'] == 'failed'
         job_id = connection.execute(jobs.insert().values(

@@ -1,10 +1,21 @@
-"""The Virus Lab request (FAQ §14): the request form, and the review step that carries its values back."""
+"""The Virus Lab request (FAQ §14): the request form, the review step that carries its values back, and the reply
+on a request's conversation."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, EmailField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from werkzeug.datastructures import FileStorage
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    MultipleFileField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from backoffice.models.viruslab import REQUEST_TYPE_LABELS
@@ -56,3 +67,20 @@ class ViruslabReviewForm(FlaskForm):
     email = HiddenField()
     submit = SubmitField("Submit request")
     edit = SubmitField("Back to edit")
+
+
+class LabReplyForm(FlaskForm):
+    """A message to the Virus Lab on one request, with files to add to it (analysed like the first)."""
+
+    body = TextAreaField("Your message to the Virus Lab", render_kw={"rows": 5})
+    files = MultipleFileField("Add files", description="Pack a file with an unknown virus into a zip archive with "
+                                                       "the password infected.")
+    submit = SubmitField("Send to the Virus Lab")
+
+    def text(self) -> str:
+        """The message typed; anything else sent under its name (a file) counts as nothing typed."""
+        return self.body.data if isinstance(self.body.data, str) else ""
+
+    def uploads(self) -> list[FileStorage]:
+        """The files chosen; a text value sent where a file belongs counts as no file."""
+        return [item for item in self.files.data or [] if isinstance(item, FileStorage) and item.filename]

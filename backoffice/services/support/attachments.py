@@ -61,7 +61,7 @@ def store_uploads(uploads: list, already: int = 0, field: str = "files",
     stored = []
     used = already
     for upload in uploads:
-        if upload is None or not upload.filename:
+        if not getattr(upload, "filename", None):  # an empty file input, or text sent where a file belongs
             continue
         filename = clean_filename(upload.filename)
         room = total - used

@@ -17,8 +17,8 @@ from backoffice.services import ServiceError
 from backoffice.services.support import notify, workflow
 from backoffice.services.support.attachments import store_uploads
 from backoffice.services.support.history import log_event
+from backoffice.services.threads import author_fields, check_body, message_kind
 
-BODY_MAX = 20_000
 S = TicketStatus
 
 
@@ -36,23 +36,11 @@ def loose_attachments(ticket: Ticket) -> list[Attachment]:
                                    .order_by(Attachment.id)))
 
 
-def _check_body(body: str, uploads: list) -> str:
-    body = (body or "").strip()
-    has_files = any(u is not None and u.filename for u in uploads)
-    if not body and not has_files:
-        raise ServiceError("Write a message or attach a file.", "body")
-    if len(body) > BODY_MAX:
-        raise ServiceError(f"Keep the message under {BODY_MAX:,} characters.", "body")
-    return body
-
-
 def _add_message(ticket: Ticket, kind: str, author_kind: str, actor: Actor, body: str, uploads: list,
                  now) -> TicketMessage:
     stored = store_uploads(uploads, field="files")
-    message = TicketMessage(ticket_id=ticket.id, kind=kind, author_kind=author_kind, author_label=actor.label or "",
-                            body=body, created_at=now,
-                            author_customer_id=actor.id if author_kind == AuthorKind.CUSTOMER else None,
-                            author_staff_id=actor.id if author_kind == AuthorKind.STAFF else None)
+    message = TicketMessage(ticket_id=ticket.id, kind=kind, body=body, created_at=now,
+                            **author_fields(author_kind, actor))
     db.session.add(message)
     db.session.flush()
     for attachment in stored:
@@ -65,7 +53,7 @@ def _add_message(ticket: Ticket, kind: str, author_kind: str, actor: Actor, body
 
 def customer_reply(ticket: Ticket, actor: Actor, body: str, uploads: list | None = None) -> TicketMessage:
     uploads = uploads or []
-    body = _check_body(body, uploads)
+    body = check_body(body, uploads)
     ticket = workflow.locked(ticket)
     if ticket.status == S.CLOSED:
         raise ServiceError("This request is closed. Reopen it to write again, or start a new request.", "body")
@@ -102,13 +90,12 @@ def staff_reply(ticket: Ticket, actor: Actor, body: str, uploads: list | None = 
                 then_status: str | None = None) -> TicketMessage:
     """A public answer (mailed to the customer) or an internal note; optionally a state change with it."""
     uploads = uploads or []
-    body = _check_body(body, uploads)
+    body = check_body(body, uploads)
     ticket = workflow.locked(ticket)
     if ticket.merged_into_id is not None:
         raise ServiceError("This request was merged into another one; answer there.", "body")
     now = utcnow()
-    kind = MessageKind.NOTE if internal else MessageKind.REPLY
-    message = _add_message(ticket, kind, AuthorKind.STAFF, actor, body, uploads, now)
+    message = _add_message(ticket, message_kind(internal), AuthorKind.STAFF, actor, body, uploads, now)
     log_event(ticket, actor, "note_added" if internal else "staff_replied", None, {"message": message.id})
     if not internal:
         if ticket.first_response_at is None:

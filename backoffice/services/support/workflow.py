@@ -24,6 +24,7 @@ from backoffice.models import Ticket
 from backoffice.models.support import TicketStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
+from backoffice.services.locking import locked as lock_row
 from backoffice.services.support import sla
 from backoffice.services.support.history import log_event
 
@@ -44,11 +45,8 @@ def can_move(current: str, target: str) -> bool:
 
 
 def locked(ticket: Ticket) -> Ticket:
-    """The ticket re-read under a row lock (PostgreSQL; SQLite serialises writers anyway)."""
-    query = select(Ticket).where(Ticket.id == ticket.id).execution_options(populate_existing=True)
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(of=Ticket)
-    return db.session.scalars(query).unique().one()
+    """The ticket re-read under a row lock (the generic lock, named here for the ticket's callers)."""
+    return lock_row(ticket)
 
 
 def move(ticket: Ticket, target: str, actor: Actor, now: datetime | None = None, action: str = "status_changed"):

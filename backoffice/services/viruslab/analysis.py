@@ -32,6 +32,7 @@ from backoffice.models import (
     SubmissionState,
     YaraScan,
 )
+from backoffice.services import locking
 from backoffice.services.viruslab import archives, intake, scanning, verdicts, yara_rules
 from backoffice.storage import blob_path
 
@@ -74,8 +75,8 @@ def _give_up(_job_id: int, payload: dict, error: str) -> None:
           lease_key="ANALYSIS_LEASE_SECONDS", on_give_up=_give_up)
 def analyse_submission(claim: Claim, _context) -> None:
     submission = db.session.get(Submission, claim.payload.get("submission_id"))
-    if submission is None or submission.state not in ANALYSABLE:
-        return
+    if submission is None or submission.state not in ANALYSABLE or submission.analysis_job_id != claim.job_id:
+        return  # answered or closed meanwhile, or a newer analysis (of more files) has taken over
     _show_analysing(submission)
     run = Run.start(submission.id)
     # a retried or taken-over run starts afresh: the tree is rebuilt from the sent file
@@ -83,6 +84,12 @@ def analyse_submission(claim: Claim, _context) -> None:
                        execution_options={"synchronize_session": False})
     for sample, name in sent_files(submission):
         _analyse(run, sample, name, name, depth=0, parent=None)
+    # re-read under a row lock: a customer who added a file meanwhile queued a newer analysis, which covers
+    # every file; this run's tree is then not kept, and the state is the newer job's to set
+    submission = locking.locked(submission)
+    if submission.analysis_job_id != claim.job_id:
+        db.session.rollback()
+        return
     submission.state = SubmissionState.WAITING
     submission.analysed_at = utcnow()
     submission.analysis_error = None
@@ -111,7 +118,8 @@ def sent_files(submission: Submission) -> list[tuple[Sample, str]]:
 
 def _show_analysing(submission: Submission) -> None:
     """Commit the "analysing" state so customer and analyst see it while the work runs."""
-    db.session.execute(update(Submission).where(Submission.id == submission.id, Submission.state.in_(ANALYSABLE))
+    db.session.execute(update(Submission).where(Submission.id == submission.id, Submission.state.in_(ANALYSABLE),
+                                                Submission.analysis_job_id == submission.analysis_job_id)
                        .values(state=SubmissionState.ANALYSING))
     db.session.commit()
 

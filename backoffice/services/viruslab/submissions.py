@@ -37,7 +37,8 @@ from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.audit import record
 from backoffice.services.emails import normalise_email
-from backoffice.services.viruslab import intake, verdicts
+from backoffice.services.locking import locked
+from backoffice.services.viruslab import conversation, intake, verdicts
 from backoffice.services.viruslab.analysis import ANALYSE, RESCAN
 from backoffice.storage import StoredBlob
 
@@ -208,26 +209,14 @@ def rescan(actor: Actor, sample: Sample) -> None:
 
 
 def reply(actor: Actor, submission: Submission, text: str) -> Submission:
-    """Answer the submitter publicly; the request becomes answered and the customer gets a mail."""
-    text = (text or "").strip()
-    if not text:
-        raise ServiceError("Write the answer to the submitter.", "reply")
-    if submission.state == SubmissionState.CLOSED:
-        raise ServiceError("This request is closed.")
-    before = {"state": submission.state}
-    submission.public_reply = text[:20_000]
-    submission.state = SubmissionState.ANSWERED
-    submission.answered_at = utcnow()
-    if submission.assignee_id is None:
-        submission.assignee_id = actor.id
-    record(actor, "viruslab.answered", submission, before=before, after={"state": submission.state})
-    queue_mail(submission.email, f"Your Virus Lab request {submission.number} has been answered",
-               "viruslab_answered", submission=submission)
-    db.session.commit()
+    """Answer the submitter publicly: a Virus Lab message in the request's conversation, mailed to them; a request
+    waiting for the lab becomes answered (conversation.staff_reply)."""
+    conversation.staff_reply(submission, actor, text)
     return submission
 
 
 def close(actor: Actor, submission: Submission) -> Submission:
+    submission = locked(submission)  # a message being added at this moment lands before the close, or is refused
     if submission.state == SubmissionState.CLOSED:
         raise ServiceError("This request is closed already.")
     before = {"state": submission.state}
