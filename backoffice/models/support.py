@@ -154,17 +154,11 @@ class Ticket(db.Model):
         return self.status in ACTIVE_STATUSES
 
 
-class TicketMessage(db.Model):
-    __tablename__ = "ticket_messages"
-    __table_args__ = (
-        CheckConstraint(check_in("kind", MessageKind), name="kind"),
-        CheckConstraint(check_in("author_kind", AuthorKind), name="author_kind"),
-        CheckConstraint("kind = 'reply' OR author_kind = 'staff'", name="notes_are_staff"),
-        Index("ix_ticket_messages_ticket_id", "ticket_id", "id"),
-    )
+class ThreadMessage:
+    """What a message of any conversation holds (a support ticket's, a Virus Lab request's): a public reply or a
+    staff note, its author (customer, staff or the system) and its text. Mixed into one table per thread."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(8), default=MessageKind.REPLY)
     author_kind: Mapped[str] = mapped_column(String(8))
     author_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
@@ -172,6 +166,20 @@ class TicketMessage(db.Model):
     author_label: Mapped[str] = mapped_column(String(254))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @staticmethod
+    def checks() -> tuple[CheckConstraint, ...]:
+        """The rows' rules, for each table's __table_args__: known kinds and authors; notes are staff's."""
+        return (CheckConstraint(check_in("kind", MessageKind), name="kind"),
+                CheckConstraint(check_in("author_kind", AuthorKind), name="author_kind"),
+                CheckConstraint("kind = 'reply' OR author_kind = 'staff'", name="notes_are_staff"))
+
+
+class TicketMessage(ThreadMessage, db.Model):
+    __tablename__ = "ticket_messages"
+    __table_args__ = (*ThreadMessage.checks(), Index("ix_ticket_messages_ticket_id", "ticket_id", "id"))
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
 
     attachments: Mapped[list[Attachment]] = relationship(back_populates="message", order_by="Attachment.id")
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
-from backoffice.models.support import AuthorKind, MessageKind
+from backoffice.models.support import ThreadMessage
 from backoffice.models.types import UTCDateTime, check_in
 
 
@@ -208,27 +208,14 @@ class SubmissionFile(db.Model):
     sample: Mapped[Sample] = relationship()
 
 
-class LabMessage(db.Model):
-    """One message of a lab request's conversation: a reply of either side, or an analyst's internal note.
-    The kinds and authors are the support thread's (models/support.py), so both threads read alike."""
+class LabMessage(ThreadMessage, db.Model):
+    """One message of a lab request's conversation: a reply of either side, or an analyst's internal note, with
+    the support thread's columns and rules (models/support.py), so both threads read alike."""
 
     __tablename__ = "viruslab_messages"
-    __table_args__ = (
-        CheckConstraint(check_in("kind", MessageKind), name="kind"),
-        CheckConstraint(check_in("author_kind", AuthorKind), name="author_kind"),
-        CheckConstraint("kind = 'reply' OR author_kind = 'staff'", name="notes_are_staff"),
-        Index("ix_viruslab_messages_submission", "submission_id", "id"),
-    )
+    __table_args__ = (*ThreadMessage.checks(), Index("ix_viruslab_messages_submission", "submission_id", "id"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("viruslab_submissions.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(8), default=MessageKind.REPLY)
-    author_kind: Mapped[str] = mapped_column(String(8))
-    author_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
-    author_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
-    author_label: Mapped[str] = mapped_column(String(254))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     files: Mapped[list[LabMessageFile]] = relationship(order_by="LabMessageFile.id", cascade="all, delete-orphan",
                                                        passive_deletes=True)
