@@ -182,7 +182,8 @@ class Workers:
         return process
 
     def stop_all(self) -> None:
-        for process in self.processes:
+        while self.processes:
+            process = self.processes.pop()
             if process.poll() is None:
                 process.kill()
             process.wait(timeout=10)

@@ -108,3 +108,50 @@ def test_two_workers_share_twenty_concurrent_requests_and_run_each_job_once(app,
         assert db.session.scalar(count) == 3
     for worker in (first, second):
         assert worker.poll() is None
+
+
+def test_a_21_mb_infected_zip_under_10000_rules_is_filed_analysed_and_its_verdict_mailed(
+        smtp, tmp_path, app_config, app, make, workers, sign_in_customer):
+    from datetime import date, timedelta
+    from io import BytesIO
+
+    from backoffice.security import Actor
+    from backoffice.services.viruslab.submissions import set_verdict
+    from backoffice.services.viruslab.verdicts import request_verdict
+    from tests.portal.mailbox import deliver
+    from tests.viruslab_files import encrypted_zip
+    from tests.yara_corpus import generate_rules
+
+    rules = tmp_path / "big-rules"
+    rules.mkdir()
+    (rules / "generated.yar").write_text(generate_rules(10_000))
+    app.config["YARA_RULES_DIR"] = app_config["YARA_RULES_DIR"] = str(rules)
+    customer = make.customer()
+    client = sign_in_customer(app.test_client(), customer)
+    archive = encrypted_zip({"dropper.exe": b"MZ" + os.urandom(21 * 1024 * 1024)})
+    form = {"request_type": "unknown_malware", "description": "Came with an invoice mail.",
+            "product": "Kaspersky Total Security", "email": customer.email,
+            "last_update_date": (date.today() - timedelta(days=1)).isoformat()}
+    review = client.post("/viruslab/new", data={**form, "sample": (BytesIO(archive), "invoice.zip")},
+                         content_type="multipart/form-data")
+    assert review.status_code == 200
+    filed = client.post("/viruslab/new/review", data={**form, "submit": "1"})
+    assert filed.status_code == 302  # the number, before anything is unpacked or scanned
+    submission = db.session.scalar(select(Submission))
+    assert submission.state == SubmissionState.RECEIVED
+
+    worker = workers.start()
+    wait_until(lambda: state_of(submission.id) == SubmissionState.WAITING, timeout=60, message="the analysis")
+    assert worker.poll() is None  # nothing was killed
+    submission = db.session.get(Submission, submission.id)
+    member = next(f for f in submission.files if f.name == "dropper.exe")
+    [scan] = db.session.scalars(select(YaraScan).where(YaraScan.sample_id == member.sample_id)).all()
+    assert scan.status == "ok"
+    workers.stop_all()  # from here this test delivers the mail itself
+
+    analyst = make.staff("analyst")
+    set_verdict(Actor("staff", analyst.id, analyst.email, role="analyst"), member.sample, "malicious",
+                "Trojan-Dropper.Win32.Invoice", None)
+    assert request_verdict(db.session.get(Submission, submission.id)).verdict == "malicious"
+    answered = [m for m in deliver(smtp) if m["Subject"].endswith("has been answered")]
+    assert len(answered) == 1 and "Trojan-Dropper.Win32.Invoice" in answered[0].get_body(("plain",)).get_content()
