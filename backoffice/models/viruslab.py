@@ -35,7 +35,7 @@ class ArchiveState(StrEnum):
     EXTRACTED = "extracted"
     LIMIT_EXCEEDED = "limit_exceeded"  # kept whole: too many members, too large, too compressed or too deep
     WRONG_PASSWORD = "wrong_password"  # encrypted with something other than the agreed password
-    CORRUPT = "corrupt"
+    DAMAGED = "damaged"  # recognised as an archive, but truncated, failing a check or in a method we cannot read
 
 
 class RequestType(StrEnum):

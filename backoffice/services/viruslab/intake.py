@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.models import ArchiveMember, ArchiveState, Sample
-from backoffice.services.viruslab import archives, scanning
+from backoffice.services.viruslab import scanning, unpacking
 from backoffice.storage import StoredBlob, blob_path
 
 
@@ -21,14 +21,14 @@ class Intake:
     """What one submission's intake shares down the archive tree: the limits, what is left of the budget,
     and the rules compiled once."""
 
-    limits: archives.ArchiveLimits
-    budget: archives.Budget
+    limits: unpacking.ArchiveLimits
+    budget: unpacking.Budget
     rules: object  # yara.Rules or None
 
     @classmethod
     def start(cls) -> Intake:
-        limits = archives.ArchiveLimits.from_config()
-        return cls(limits, archives.Budget.of(limits), scanning.compile_rules())
+        limits = unpacking.ArchiveLimits.from_config()
+        return cls(limits, unpacking.Budget.of(limits), scanning.compile_rules())
 
 
 def sample_for_blob(blob: StoredBlob) -> tuple[Sample, bool]:
@@ -64,7 +64,7 @@ def _describe(sample: Sample) -> None:
 
 
 def _unpack(sample: Sample, intake: Intake, depth: int) -> None:
-    unpacked = archives.unpack(blob_path(sample.sha256), depth, intake.limits, intake.budget)
+    unpacked = unpacking.unpack(blob_path(sample.sha256), depth, intake.limits, intake.budget)
     sample.archive_state = unpacked.state
     sample.archive_note = unpacked.note
     # members in SHA-256 order: two archives sharing new members, submitted at once, then insert the shared

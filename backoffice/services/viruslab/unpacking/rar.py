@@ -1,0 +1,83 @@
+"""RAR4 and RAR5 through rarfile: headers parsed in Python, stored members read in Python, compressed or encrypted
+members decoded by `unar` (the free RAR decoder Debian ships; rarfile is told to use it and nothing else).
+
+rarfile starts `unar` itself (an argument list, no shell, output to a pipe, never to a path), without a timeout:
+a watchdog kills it when a member takes longer than TOOL_TIMEOUT_SECONDS, which ends the read as damaged.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import rarfile
+
+from backoffice.services.viruslab.unpacking.limits import Meter
+from backoffice.services.viruslab.unpacking.outcome import Damaged, WrongPassword
+
+TOOL_TIMEOUT_SECONDS = 120
+
+
+def read_rar(path: Path, meter: Meter, passwords: tuple[bytes, ...]) -> None:
+    _use_unar()
+    try:
+        archive = rarfile.RarFile(path, errors="strict")
+    except rarfile.NeedFirstVolume as error:
+        raise Damaged(f"a later volume of a multi-volume RAR: {error}") from error
+    except rarfile.RarWrongPassword as error:
+        raise WrongPassword("encrypted with a password other than the agreed ones") from error
+    except (rarfile.Error, EOFError) as error:
+        raise Damaged(f"damaged RAR headers: {error}") from error
+    with archive:
+        password = _set_password(archive, passwords) if archive.needs_password() else None
+        files = [info for info in archive.infolist() if info.is_file()]
+        meter.declare([(info.filename, info.file_size, info.compress_size) for info in files])
+        for info in files:
+            with _Watched(archive.open(info, pwd=password)) as stream:
+                meter.store(info.filename, stream, info.file_size, info.compress_size)
+
+
+def _set_password(archive: rarfile.RarFile, passwords: tuple[bytes, ...]) -> str:
+    """Encrypted headers are checked here (RAR5 carries a check value); encrypted file data only when `unar`
+    decodes it, where a wrong password shows as a failed CRC."""
+    for password in passwords:
+        try:
+            archive.setpassword(password.decode())
+            archive.infolist()
+            return password.decode()
+        except (rarfile.RarWrongPassword, rarfile.BadRarFile):
+            continue
+    raise WrongPassword("encrypted with a password other than the agreed ones")
+
+
+_tool_lock = threading.Lock()
+
+
+def _use_unar() -> None:
+    with _tool_lock:
+        if rarfile.CURRENT_SETUP is None:
+            rarfile.UNAR_TOOL = shutil.which("unar") or "unar"
+            rarfile.tool_setup(unrar=False, unar=True, bsdtar=False, sevenzip=False, sevenzip2=False, force=True)
+
+
+class _Watched:
+    """Kills the member's decoding process (if rarfile started one) once the timeout has passed."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.timer = threading.Timer(TOOL_TIMEOUT_SECONDS, self._kill)
+        self.timer.daemon = True
+
+    def __enter__(self):
+        self.timer.start()
+        return self.stream
+
+    def __exit__(self, *exc_info) -> None:
+        self.timer.cancel()
+        self.stream.close()
+
+    def _kill(self) -> None:
+        process = getattr(self.stream, "_proc", None)  # rarfile's PipeReader keeps its Popen here
+        if process is not None:
+            process.kill()
