@@ -9,6 +9,7 @@ gets an encrypted archive through, it is called a wrong password.
 from __future__ import annotations
 
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import py7zr
@@ -21,7 +22,7 @@ from backoffice.services.viruslab.unpacking.outcome import Damaged, LimitExceede
 
 def read_7z(path: Path, meter: Meter, passwords: tuple[bytes, ...]) -> None:
     try:
-        with py7zr.SevenZipFile(path) as archive:  # headers in the clear: list them without a password
+        with _open(path, None) as archive:  # headers in the clear: list them without a password
             if not archive.needs_password():
                 return _extract(archive, meter)
     except PasswordRequired:
@@ -29,8 +30,7 @@ def read_7z(path: Path, meter: Meter, passwords: tuple[bytes, ...]) -> None:
     failures = []
     for password in passwords:
         try:
-            # a file object, not a path: py7zr then decodes on this thread, in order, and our exceptions reach us
-            with open(path, "rb") as file, py7zr.SevenZipFile(file, password=password.decode()) as archive:
+            with _open(path, password) as archive:
                 return _extract(archive, meter)
         except (LimitExceeded, WrongPassword):
             raise
@@ -39,6 +39,14 @@ def read_7z(path: Path, meter: Meter, passwords: tuple[bytes, ...]) -> None:
             meter.forget()
     raise WrongPassword("encrypted, and none of the agreed passwords opens it (or it is damaged: "
                         f"{failures[-1] if failures else 'no password configured'})")
+
+
+@contextmanager
+def _open(path: Path, password: bytes | None):
+    """Given a file object rather than a path, py7zr decodes on this thread, in order, where our exceptions (and
+    the application context the blob store needs) reach; given a path it spreads folders over threads."""
+    with open(path, "rb") as file, py7zr.SevenZipFile(file, password=password and password.decode()) as archive:
+        yield archive
 
 
 def _extract(archive: py7zr.SevenZipFile, meter: Meter) -> None:

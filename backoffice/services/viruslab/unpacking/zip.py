@@ -77,7 +77,7 @@ class MemberStream:
         raw.seek(name_length + extra_length, 1)
         self.left = info.compress_size  # compressed bytes still to read
         self.decrypter = self._decrypter(password) if info.flag_bits & ENCRYPTED else None
-        self.decoder = decoder_for(info.compress_type, name)
+        self.decoder = decoder_for(info.compress_type, name, info.file_size)
         self.crc = 0
         self.size = 0
         self.finished = False

@@ -61,11 +61,18 @@ class _Stdlib(Decoder):
 
 
 class _ZipLzma(_Stdlib):
-    """LZMA in zip: a 4-byte version and properties-length header, the properties, then a raw LZMA1 stream."""
+    """LZMA in zip: a 4-byte version and properties-length header, the properties, then a raw LZMA1 stream.
 
-    def __init__(self):
+    The decoder allocates the dictionary the properties ask for, up to 4 GB. No match reaches further back than
+    the member's own start, so a dictionary larger than the member is cut to its size: honest streams decode the
+    same, and a hostile header cannot make us allocate more than the member may unpack to."""
+
+    MIN_DICTIONARY = 4096  # liblzma's smallest
+
+    def __init__(self, size: int):
         super().__init__(None)
         self._header = bytearray()
+        self._size = size
 
     @property
     def eof(self) -> bool:
@@ -82,6 +89,7 @@ class _ZipLzma(_Stdlib):
             return
         properties = bytes(self._header[4:4 + properties_size])
         lzma_filter = lzma._decode_filter_properties(lzma.FILTER_LZMA1, properties)  # what zipfile itself uses
+        lzma_filter["dict_size"] = max(min(lzma_filter["dict_size"], self._size), self.MIN_DICTIONARY)
         self._decompressor = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[lzma_filter])
         super().feed(bytes(self._header[4 + properties_size:]))
 
@@ -143,7 +151,8 @@ class _Ppmd(Decoder):
         return out
 
 
-def decoder_for(method: int, name: str) -> Decoder:
+def decoder_for(method: int, name: str, size: int) -> Decoder:
+    """The decoder for a member of `size` declared bytes (a member that goes past them is stopped anyway)."""
     if method == STORED:
         return Decoder()
     if method == DEFLATE:
@@ -151,7 +160,7 @@ def decoder_for(method: int, name: str) -> Decoder:
     if method == BZIP2:
         return _Stdlib(bz2.BZ2Decompressor())
     if method == LZMA:
-        return _ZipLzma()
+        return _ZipLzma(size)
     if method == DEFLATE64:
         return _Deflate64()
     if method == PPMD:

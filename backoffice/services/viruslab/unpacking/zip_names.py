@@ -2,8 +2,11 @@
 
 APPNOTE 4.4.4 and appendix D: the name is UTF-8 when general purpose bit 11 is set, cp437 otherwise, unless an
 Info-ZIP Unicode Path extra field (0x7075) carries the UTF-8 name along with the CRC-32 of the header's raw name
-(so a tool that renamed the entry without updating the extra field does not get the stale name shown). Info-ZIP
-`zip` on Linux writes UTF-8 names without bit 11 but with this field; zipfile ignores it and shows mojibake.
+(so a tool that renamed the entry without updating the extra field does not get the stale name shown). zipfile
+ignores the field. Info-ZIP `zip` 3.0 on Linux writes the UTF-8 name without bit 11, with or (Debian's build)
+without the field; zipfile shows such names as cp437 mojibake. So a name without the flag or a valid field is
+read as UTF-8 when its bytes are valid UTF-8 and not plain ASCII, and as cp437 otherwise: real cp437 names are
+practically never valid multi-byte UTF-8 (a byte over 0x7F alone, as in `\x82` for é, never is).
 """
 
 from __future__ import annotations
@@ -21,7 +24,12 @@ def member_name(info: ZipInfo) -> str:
     unicode_path = _unicode_path(info.extra, raw)
     if unicode_path is not None:
         return unicode_path
-    return info.orig_filename
+    if info.flag_bits & UTF8_FLAG or raw.isascii():
+        return info.orig_filename
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return info.orig_filename  # cp437, as zipfile decoded it
 
 
 def raw_name(info: ZipInfo) -> bytes:

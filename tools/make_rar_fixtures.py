@@ -1,0 +1,84 @@
+"""Minimal RAR4 and RAR5 archives with stored (uncompressed) members, written from the format specifications.
+
+No `rar` binary is free to ship, so the Virus Lab tests build their RAR samples here. Only the store method is
+written (compressing needs RAR's own encoder); the files are checked against `lsar`/`unar`/`bsdtar` in the tests.
+
+- RAR 4.x (technote.txt of RAR 3.x/4.x): marker block, archive header, a file header (type 0x74) per member
+  followed by its bytes, end-of-archive block. Each header's CRC is the low 16 bits of the CRC-32 of the header
+  from its type byte on.
+- RAR 5.0 (rarlab.com/technote.htm): signature, then headers of `CRC-32, size (vint), type (vint), flags (vint),
+  ...`, the CRC covering everything after itself; a file header's data area follows it.
+
+Usage: `python tools/make_rar_fixtures.py DIR` writes DIR/old-format.rar and DIR/new-format.rar
+(names that differ in more than digits: unar takes `v4-x.rar` and `v5-x.rar` side by side for two volumes).
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+import zlib
+from pathlib import Path
+
+RAR4_MARKER = b"Rar!\x1a\x07\x00"
+RAR5_SIGNATURE = b"Rar!\x1a\x07\x01\x00"
+DOS_TIME_2026_01_02 = (46 << 25) | (1 << 21) | (2 << 16)  # 2026-01-02 00:00:00 as MS-DOS date and time
+SAMPLE_MEMBERS = {"readme.txt": b"stored in a RAR archive\n", "payload.bin": bytes(range(256)) * 4}
+
+
+def rar4_archive(members: dict[str, bytes]) -> bytes:
+    out = bytearray(RAR4_MARKER)
+    out += _rar4_block(0x73, 0x0000, struct.pack("<HI", 0, 0))  # archive header: two reserved fields
+    for name, data in members.items():
+        raw_name = name.encode("ascii")  # non-ASCII names need RAR4's own Unicode encoding: RAR5 tests those
+        fields = struct.pack("<IIBIIBBHI", len(data), len(data), 3, zlib.crc32(data), DOS_TIME_2026_01_02,
+                             20, 0x30, len(raw_name), 0o100644) + raw_name
+        out += _rar4_block(0x74, 0x8000, fields) + data  # 0x8000: a data area follows; method 0x30: store
+    out += _rar4_block(0x7B, 0x4000, b"")  # end of archive
+    return bytes(out)
+
+
+def _rar4_block(block_type: int, flags: int, fields: bytes) -> bytes:
+    body = struct.pack("<BHH", block_type, flags, 7 + len(fields)) + fields
+    return struct.pack("<H", zlib.crc32(body) & 0xFFFF) + body
+
+
+def rar5_archive(members: dict[str, bytes]) -> bytes:
+    out = bytearray(RAR5_SIGNATURE)
+    out += _rar5_header(1, 0, vint(0))  # main archive header, no archive flags
+    for name, data in members.items():
+        raw_name = name.encode("utf-8")
+        fields = (vint(0x0004) + vint(len(data)) + vint(0o100644) + struct.pack("<I", zlib.crc32(data))
+                  + vint(0) + vint(1) + vint(len(raw_name)) + raw_name)
+        # file flags 0x4: data CRC-32 present; compression info 0: version 0, store; host OS 1: Unix
+        out += _rar5_header(2, 0x0002, fields, data_size=len(data)) + data
+    out += _rar5_header(5, 0, vint(0))  # end of archive
+    return bytes(out)
+
+
+def _rar5_header(header_type: int, flags: int, fields: bytes, data_size: int | None = None) -> bytes:
+    body = vint(header_type) + vint(flags) + (vint(data_size) if data_size is not None else b"") + fields
+    sized = vint(len(body)) + body
+    return struct.pack("<I", zlib.crc32(sized)) + sized
+
+
+def vint(value: int) -> bytes:
+    """RAR5's variable-length integer: 7 bits a byte, low bits first, the high bit set on all but the last."""
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def main(directory: str) -> None:
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "old-format.rar").write_bytes(rar4_archive(SAMPLE_MEMBERS))
+    (target / "new-format.rar").write_bytes(rar5_archive(SAMPLE_MEMBERS))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else ".")
