@@ -94,7 +94,8 @@ class Config:
         "suggestion": {"urgent": (24, 720), "high": (24, 720), "normal": (48, 720), "low": (72, 720)},
     }
     SAMPLE_MAX_BYTES = 32 * MB
-    # Virus Lab: the agreed zip password, archive limits (past any of them an archive is kept whole and flagged)
+    # Virus Lab: the password of analysts' downloads, the passwords tried on customers' archives, and archive
+    # limits (past any of them an archive is kept whole and flagged)
     SAMPLE_ZIP_PASSWORD = "infected"
     ARCHIVE_PASSWORDS = ["infected"]  # tried in order on customers' encrypted zip, 7z and RAR archives
     ARCHIVE_MAX_MEMBERS = 200

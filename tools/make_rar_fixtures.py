@@ -30,9 +30,11 @@ def rar4_archive(members: dict[str, bytes]) -> bytes:
     out = bytearray(RAR4_MARKER)
     out += _rar4_block(0x73, 0x0000, struct.pack("<HI", 0, 0))  # archive header: two reserved fields
     for name, data in members.items():
-        raw_name = name.encode("ascii")  # non-ASCII names need RAR4's own Unicode encoding: RAR5 tests those
-        fields = struct.pack("<IIBIIBBHI", len(data), len(data), 3, zlib.crc32(data), DOS_TIME_2026_01_02,
-                             20, 0x30, len(raw_name), 0o100644) + raw_name
+        # as WinRAR writes it: host OS 2 (Windows), `\` between path parts, the archive attribute; non-ASCII names
+        # need RAR4's own Unicode encoding, so RAR5 (plain UTF-8) carries those tests
+        raw_name = name.replace("/", "\\").encode("ascii")
+        fields = struct.pack("<IIBIIBBHI", len(data), len(data), 2, zlib.crc32(data), DOS_TIME_2026_01_02,
+                             20, 0x30, len(raw_name), 0x20) + raw_name
         out += _rar4_block(0x74, 0x8000, fields) + data  # 0x8000: a data area follows; method 0x30: store
     out += _rar4_block(0x7B, 0x4000, b"")  # end of archive
     return bytes(out)

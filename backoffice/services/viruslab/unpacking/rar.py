@@ -34,7 +34,7 @@ def read_rar(path: Path, meter: Meter, passwords: tuple[bytes, ...]) -> None:
         files = [info for info in archive.infolist() if info.is_file()]
         meter.declare([(info.filename, info.file_size, info.compress_size) for info in files])
         for info in files:
-            with _Watched(archive.open(info, pwd=password)) as stream:
+            with _Watched(archive.open(info, pwd=password), info.filename) as stream:
                 meter.store(info.filename, stream, info.file_size, info.compress_size)
 
 
@@ -62,16 +62,26 @@ def _use_unar() -> None:
 
 
 class _Watched:
-    """Kills the member's decoding process (if rarfile started one) once the timeout has passed."""
+    """A member's stream whose decoding process (if rarfile started one) is killed once the timeout has passed,
+    and whose failed checks are named."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, name: str):
         self.stream = stream
+        self.name = name[:100]
         self.timer = threading.Timer(TOOL_TIMEOUT_SECONDS, self._kill)
         self.timer.daemon = True
 
     def __enter__(self):
         self.timer.start()
-        return self.stream
+        return self
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.stream.read(size)
+        except rarfile.BadRarFile as error:
+            if "CRC check failed" in str(error):
+                raise Damaged(f"CRC mismatch in {self.name}") from error
+            raise Damaged(f"damaged data in {self.name}: {error}") from error
 
     def __exit__(self, *exc_info) -> None:
         self.timer.cancel()
