@@ -596,7 +596,7 @@ def test_a_hung_rar_tool_is_killed_after_the_timeout(monkeypatch):
 
     monkeypatch.setattr(rar, "TOOL_TIMEOUT_SECONDS", 0.2)
     stream = Stream()
-    with rar._Watched(stream, "slow.exe") as watched:
+    with rar._Watched(stream, "slow.exe", encrypted=False) as watched:
         assert watched.read() == b""
     assert stream._proc.returncode == -9  # SIGKILL from the watchdog, long before sleep would end
 
@@ -606,3 +606,30 @@ def test_rar5_names_are_utf8(app, tmp_path):
     unpacked = unpack_bytes(tmp_path, rar5_archive(members))
     assert contents(unpacked) == hashes(members)
     assert sorted(display_name(member.name) for member in unpacked.members) == ["Scan_\\u202egpj.zip", "請求書.exe"]
+
+
+needs_unar = pytest.mark.skipif(shutil.which("unar") is None, reason="unar (Debian package unar) is not installed")
+
+
+@needs_unar
+@pytest.mark.parametrize("encrypt_headers", [True, False], ids=["rar-hp", "rar-p"])
+def test_encrypted_rar5_opens_with_infected(app, tmp_path, encrypt_headers):
+    path = tmp_path / "enc.rar"
+    path.write_bytes(rar5_archive(RAR_MEMBERS, password="infected", encrypt_headers=encrypt_headers))
+    listing = subprocess.run(["lsar", "-p", "infected", "-t", str(path)], capture_output=True, text=True, timeout=60)
+    assert f"{len(RAR_MEMBERS)} passed, 0 failed" in listing.stdout  # the fixture is what unar accepts
+    unpacked = unpack_path(path)
+    assert (unpacked.state, unpacked.note) == (ArchiveState.EXTRACTED, None)
+    assert contents(unpacked) == hashes(RAR_MEMBERS)
+
+
+@needs_unar
+@pytest.mark.parametrize("encrypt_headers", [True, False], ids=["rar-hp", "rar-p"])
+def test_rar5_with_another_password_is_a_wrong_password(app, tmp_path, encrypt_headers):
+    data = rar5_archive(RAR_MEMBERS, password="secret", encrypt_headers=encrypt_headers)
+    unpacked = unpack_bytes(tmp_path, data)
+    assert unpacked.state == ArchiveState.WRONG_PASSWORD
+    assert "encrypted with a password other than the agreed ones" in unpacked.note
+    assert unpacked.members == []
+    unpacked = unpack_bytes(tmp_path, data, limits(passwords=(b"infected", b"secret")))  # the second one fits
+    assert contents(unpacked) == hashes(RAR_MEMBERS)

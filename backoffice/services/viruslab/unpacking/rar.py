@@ -30,12 +30,27 @@ def read_rar(path: Path, meter: Meter, passwords: tuple[bytes, ...]) -> None:
     except (rarfile.Error, EOFError) as error:
         raise Damaged(f"damaged RAR headers: {error}") from error
     with archive:
-        password = _set_password(archive, passwords) if archive.needs_password() else None
+        headers_encrypted = archive.needs_password() and not archive.infolist()  # nothing listed without the key
+        header_password = _set_password(archive, passwords) if headers_encrypted else None
         files = [info for info in archive.infolist() if info.is_file()]
         meter.declare([(info.filename, info.file_size, info.compress_size) for info in files])
         for info in files:
-            with _Watched(archive.open(info, pwd=password), info.filename) as stream:
-                meter.store(info.filename, stream, info.file_size, info.compress_size)
+            _store(archive, info, meter, [header_password] if header_password else list(passwords))
+
+
+def _store(archive: rarfile.RarFile, info: rarfile.RarInfo, meter: Meter, passwords: list[str | bytes]) -> None:
+    """One member; encrypted data is tried with each candidate password (the one its headers took, if they
+    were encrypted), as only the decoder finds out whether a password fits the data."""
+    if not info.needs_password():
+        passwords = [None]
+    for attempt, password in enumerate(passwords):
+        try:
+            with _Watched(archive.open(info, pwd=password), info.filename, info.needs_password()) as stream:
+                return meter.store(info.filename, stream, info.file_size, info.compress_size)
+        except WrongPassword:
+            if attempt == len(passwords) - 1:
+                raise
+    raise WrongPassword(f"{info.filename[:100]} is encrypted and no password is agreed")
 
 
 def _set_password(archive: rarfile.RarFile, passwords: tuple[bytes, ...]) -> str:
@@ -65,9 +80,10 @@ class _Watched:
     """A member's stream whose decoding process (if rarfile started one) is killed once the timeout has passed,
     and whose failed checks are named."""
 
-    def __init__(self, stream, name: str):
+    def __init__(self, stream, name: str, encrypted: bool):
         self.stream = stream
         self.name = name[:100]
+        self.encrypted = encrypted
         self.timer = threading.Timer(TOOL_TIMEOUT_SECONDS, self._kill)
         self.timer.daemon = True
 
@@ -78,7 +94,10 @@ class _Watched:
     def read(self, size: int = -1) -> bytes:
         try:
             return self.stream.read(size)
-        except rarfile.BadRarFile as error:
+        except rarfile.Error as error:  # a failed CRC, or unar giving up
+            if self.encrypted:  # no way to tell a wrong key from damage: the key is the likelier culprit
+                raise WrongPassword(f"{self.name} is encrypted with a password other than the agreed ones "
+                                    f"(or damaged: {error})"[:255]) from error
             if "CRC check failed" in str(error):
                 raise Damaged(f"CRC mismatch in {self.name}") from error
             raise Damaged(f"damaged data in {self.name}: {error}") from error
