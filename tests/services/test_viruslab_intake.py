@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import tarfile
 import threading
 from datetime import date
 
@@ -141,6 +142,26 @@ def test_a_lying_header_cannot_unpack_more_than_declared(app):
     db.session.commit()
     assert archive.archive_state in (ArchiveState.DAMAGED, ArchiveState.LIMIT_EXCEEDED)
     assert members_of(archive) == {}
+
+
+def test_members_of_any_format_are_linked_under_their_raw_names(app):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in {"請求書.exe": b"MZ invoice", "Scan_\u202egpj.zip": b"not a zip"}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    archive = ingest(stored(buffer.getvalue()))
+    db.session.commit()
+    assert archive.archive_state == ArchiveState.EXTRACTED
+    assert set(members_of(archive)) == {"請求書.exe", "Scan_\u202egpj.zip"}  # raw: display_name escapes on show
+
+
+def test_a_name_the_database_cannot_hold_is_stored_with_a_replacement(app):
+    data = plain_zip({"aXb.exe": b"MZ"}).replace(b"aXb.exe", b"a\x00b.exe")  # zipfile will not write a NUL
+    archive = ingest(stored(data))
+    db.session.commit()
+    assert set(members_of(archive)) == {"a\ufffdb.exe"}
 
 
 def test_concurrent_submissions_of_one_new_file_give_one_sample(app, make, postgres_only):

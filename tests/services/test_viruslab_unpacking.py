@@ -582,6 +582,7 @@ def test_rar_members_decoded_by_unar_come_out_the_same(app, tmp_path, monkeypatc
 
 def test_a_hung_rar_tool_is_killed_after_the_timeout(monkeypatch):
     from backoffice.services.viruslab.unpacking import rar
+    from backoffice.services.viruslab.unpacking.outcome import Damaged
 
     class Stream:
         def __init__(self):
@@ -596,9 +597,10 @@ def test_a_hung_rar_tool_is_killed_after_the_timeout(monkeypatch):
 
     monkeypatch.setattr(rar, "TOOL_TIMEOUT_SECONDS", 0.2)
     stream = Stream()
-    with rar._Watched(stream, "slow.exe", encrypted=False) as watched:
-        assert watched.read() == b""
+    with pytest.raises(Damaged) as damage, rar._Watched(stream, "slow.exe", encrypted=False) as watched:
+        watched.read()
     assert stream._proc.returncode == -9  # SIGKILL from the watchdog, long before sleep would end
+    assert str(damage.value) == "decoding slow.exe took longer than 0.2 s"
 
 
 def test_rar5_names_are_utf8(app, tmp_path):

@@ -13,7 +13,7 @@ from flask import current_app
 
 from backoffice.services.viruslab.names import stored_name
 from backoffice.services.viruslab.unpacking.outcome import Damaged, LimitExceeded, Member, Refusal
-from backoffice.storage import BlobTooLarge, store_stream
+from backoffice.storage import BlobTooLarge, StoredBlob, store_stream
 from backoffice.web import format_bytes
 
 # Tiny members of repeated bytes compress far beyond any ratio limit; the ratio only matters for big members.
@@ -105,7 +105,7 @@ class Meter:
             raise StorageFailed(str(error)) from error
         self.add(name, blob)
 
-    def add(self, name: str, blob) -> None:
+    def add(self, name: str, blob: StoredBlob) -> None:
         self.members.append(Member(stored_name(name), blob))
         self.bytes += blob.size
 

@@ -3,6 +3,8 @@ members decoded by `unar` (the free RAR decoder Debian ships; rarfile is told to
 
 rarfile starts `unar` itself (an argument list, no shell, output to a pipe, never to a path), without a timeout:
 a watchdog kills it when a member takes longer than TOOL_TIMEOUT_SECONDS, which ends the read as damaged.
+(`unar` reads a neighbouring file as a further volume only if its name differs from the archive's in digits
+alone: blobs are named by their SHA-256, and rarfile's temporary copies get random names.)
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ class _Watched:
         self.stream = stream
         self.name = name[:100]
         self.encrypted = encrypted
+        self.timed_out = False
         self.timer = threading.Timer(TOOL_TIMEOUT_SECONDS, self._kill)
         self.timer.daemon = True
 
@@ -93,14 +96,19 @@ class _Watched:
 
     def read(self, size: int = -1) -> bytes:
         try:
-            return self.stream.read(size)
-        except rarfile.Error as error:  # a failed CRC, or unar giving up
+            data = self.stream.read(size)
+        except rarfile.Error as error:  # a failed CRC, or unar giving up (or killed)
+            if self.timed_out:
+                raise Damaged(f"decoding {self.name} took longer than {TOOL_TIMEOUT_SECONDS} s") from error
             if self.encrypted:  # no way to tell a wrong key from damage: the key is the likelier culprit
                 raise WrongPassword(f"{self.name} is encrypted with a password other than the agreed ones "
                                     f"(or damaged: {error})"[:255]) from error
             if "CRC check failed" in str(error):
                 raise Damaged(f"CRC mismatch in {self.name}") from error
             raise Damaged(f"damaged data in {self.name}: {error}") from error
+        if self.timed_out:
+            raise Damaged(f"decoding {self.name} took longer than {TOOL_TIMEOUT_SECONDS} s")
+        return data
 
     def __exit__(self, *exc_info) -> None:
         self.timer.cancel()
@@ -109,4 +117,5 @@ class _Watched:
     def _kill(self) -> None:
         process = getattr(self.stream, "_proc", None)  # rarfile's PipeReader keeps its Popen here
         if process is not None:
+            self.timed_out = True
             process.kill()
