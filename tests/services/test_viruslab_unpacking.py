@@ -13,10 +13,13 @@ import hashlib
 import io
 import lzma
 import os
+import pty
+import select
 import shutil
 import struct
 import subprocess
 import tarfile
+import time
 import tracemalloc
 import zipfile
 import zlib
@@ -135,6 +138,40 @@ def test_info_zip_with_a_password_is_zipcrypto_and_opens_with_infected(app, tmp_
     path = info_zip(tmp_path, MEMBERS, "-P", "infected")
     with zipfile.ZipFile(path) as archive:
         assert all(info.flag_bits & 0x1 for info in archive.infolist())
+    assert contents(unpack_path(path)) == hashes(MEMBERS)
+
+
+def zip_e(tmp_path: Path, members: dict[str, bytes], password: bytes = b"infected") -> Path:
+    """`zip -e`: the password typed at zip's prompts, on a pseudo-terminal (zip reads it from the terminal)."""
+    names = write_files(tmp_path / "src", members)
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: zip, with the pseudo-terminal as its terminal
+        os.chdir(tmp_path / "src")
+        os.execvp("zip", ["zip", "-q", "-e", str(tmp_path / "prompted.zip"), "--", *names])
+    prompts, answered, deadline = b"", 0, time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if not select.select([terminal], [], [], 0.5)[0]:
+            continue
+        try:
+            chunk = os.read(terminal, 1024)
+        except OSError:  # the child closed the terminal: zip is done
+            break
+        if not chunk:
+            break
+        prompts += chunk
+        if prompts.count(b"password:") > answered:  # "Enter password:", then "Verify password:"
+            os.write(terminal, password + b"\n")
+            answered += 1
+    _, status = os.waitpid(pid, 0)
+    assert status == 0 and answered == 2, prompts
+    return tmp_path / "prompted.zip"
+
+
+@needs_zip
+def test_info_zip_e_with_infected_typed_at_the_prompt_opens(app, tmp_path):
+    path = zip_e(tmp_path, MEMBERS)
+    with zipfile.ZipFile(path) as archive:
+        assert all(info.flag_bits & 0x1 for info in archive.infolist())  # ZipCrypto
     assert contents(unpack_path(path)) == hashes(MEMBERS)
 
 
