@@ -1,2 +1,3 @@
-"""Virus Lab services, one module per job: intake (store + dedupe), archives (safe unpacking), scanning (YARA),
-submissions (customers' requests and analysts' work on them), download (samples only as password zips)."""
+"""Virus Lab services, one module per job: intake (store + dedupe), unpacking (safe unpacking of every archive
+format, a package), names (member names shown safely), scanning (YARA), submissions (customers' requests and
+analysts' work on them), download (samples only as password zips)."""
