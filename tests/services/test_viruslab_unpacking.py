@@ -286,6 +286,13 @@ def test_a_flipped_byte_is_a_crc_mismatch(app, tmp_path):
     assert (unpacked.state, unpacked.note) == (ArchiveState.DAMAGED, "CRC mismatch in x.exe")
 
 
+def test_a_member_name_in_a_note_is_escaped_too(app, tmp_path):
+    spoof = "Scan_\u202egpj.exe"
+    data = bytearray(plain_zip({spoof: b"MZ" + b"A" * 1000}, compression=zipfile.ZIP_STORED))
+    data[data.find(b"AAAA") + 10] ^= 0xFF
+    assert unpack_bytes(tmp_path, bytes(data)).note == "CRC mismatch in Scan_\\u202egpj.exe"
+
+
 def test_an_unsupported_method_is_damage_not_a_password_problem(app, tmp_path):
     data = bytearray(plain_zip({"old.exe": b"imploded long ago"}, compression=zipfile.ZIP_STORED))
     for header in (data.find(b"PK\x03\x04") + 8, data.find(b"PK\x01\x02") + 10):

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from backoffice.models import ArchiveState
+from backoffice.services.viruslab.names import display_name
 from backoffice.services.viruslab.unpacking.compressed import read_compressed
 from backoffice.services.viruslab.unpacking.detect import Format, format_of
 from backoffice.services.viruslab.unpacking.limits import ArchiveLimits, Budget, Meter, StorageFailed, describe
@@ -60,4 +61,5 @@ def unpack(path: Path, depth: int, limits: ArchiveLimits, budget: Budget) -> Unp
 
 
 def _note(refusal: Exception) -> str:
-    return str(refusal)[:NOTE_CHARS]
+    """Notes name members (and quote libraries that do): shown as they are, so escaped like any member name."""
+    return display_name(str(refusal))[:NOTE_CHARS]
