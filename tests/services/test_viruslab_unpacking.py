@@ -253,10 +253,11 @@ def test_display_name_escapes_every_invisible_or_control_character():
     assert display_name("請求書.exe") == "請求書.exe"
     for char in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c":
         assert display_name(f"a{char}b") == f"a\\u{ord(char):04x}b"
-    assert display_name("line\nbreak\ttab\x7f\x85") == "line\\x0abreak\\x09tab\\x7f\\x85"
+    assert display_name("line\nbreak\ttab\x7f\x85") == "line\\u000abreak\\u0009tab\\u007f\\u0085"
     assert display_name("zero\u200bwidth\ufeff\u2028") == "zero\\u200bwidth\\ufeff\\u2028"
     assert display_name("tag\U000e0041") == "tag\\U000e0041"
     assert display_name("../../etc/passwd") == "../../etc/passwd"  # a label, never a path: shown as it is
+    assert display_name(None) == display_name("") == ""  # a request without a file has no name
 
 
 def test_stored_names_fit_the_database():

@@ -5,9 +5,9 @@ right-to-left override makes `Scan_\u202egpj.zip` read as "Scan_piz.jpg", a newl
 zero-width character can hide inside an extension. `display_name` is the one function every face (console,
 portal, mail, API) shows a member name through.
 
-Choice: each such character is shown as a visible ASCII escape, `\\u202e` (`\\x0a` below U+0100), rather than as
-a Unicode "symbol for" glyph: an escape exists for every code point, is copyable into a search, and cannot itself
-be a control character.
+Choice: each such character is shown as a visible ASCII escape, `\\u202e` (`\\U000e0041` past U+FFFF), rather
+than as a Unicode "symbol for" glyph: an escape exists for every code point, is copyable into a search, and cannot
+itself be a control character.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def display_name(name: str) -> str:
+def display_name(name: str | None) -> str:
     """`name` with every bidi control and every other invisible or control character replaced by its escape."""
+    if not name:
+        return ""
     return "".join(_escape(char) if _hidden(char) else char for char in name)
 
 
@@ -43,8 +45,6 @@ def _hidden(char: str) -> bool:
 
 def _escape(char: str) -> str:
     code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
     if code < 0x10000:
         return f"\\u{code:04x}"
     return f"\\U{code:08x}"
