@@ -16,9 +16,11 @@ import os
 import pty
 import select
 import shutil
+import signal
 import struct
 import subprocess
 import tarfile
+import termios
 import time
 import tracemalloc
 import zipfile
@@ -142,27 +144,37 @@ def test_info_zip_with_a_password_is_zipcrypto_and_opens_with_infected(app, tmp_
 
 
 def zip_e(tmp_path: Path, members: dict[str, bytes], password: bytes = b"infected") -> Path:
-    """`zip -e`: the password typed at zip's prompts, on a pseudo-terminal (zip reads it from the terminal)."""
+    """`zip -e`: the password typed at zip's two prompts, on a pseudo-terminal (zip reads it from the terminal).
+    Each answer waits until zip has turned echo off: it flushes what was typed before, like any password prompt."""
     names = write_files(tmp_path / "src", members)
     pid, terminal = pty.fork()
     if pid == 0:  # the child: zip, with the pseudo-terminal as its terminal
         os.chdir(tmp_path / "src")
         os.execvp("zip", ["zip", "-q", "-e", str(tmp_path / "prompted.zip"), "--", *names])
-    prompts, answered, deadline = b"", 0, time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if not select.select([terminal], [], [], 0.5)[0]:
-            continue
-        try:
-            chunk = os.read(terminal, 1024)
-        except OSError:  # the child closed the terminal: zip is done
-            break
-        if not chunk:
-            break
-        prompts += chunk
-        if prompts.count(b"password:") > answered:  # "Enter password:", then "Verify password:"
-            os.write(terminal, password + b"\n")
-            answered += 1
-    _, status = os.waitpid(pid, 0)
+    prompts, answered, status, deadline = b"", 0, None, time.monotonic() + 30
+    try:
+        while status is None and time.monotonic() < deadline:
+            finished, code = os.waitpid(pid, os.WNOHANG)
+            if finished:
+                status = code
+                break
+            if select.select([terminal], [], [], 0.1)[0]:
+                try:
+                    prompts += os.read(terminal, 1024)
+                except OSError:  # zip closed the terminal on its way out: the next poll reaps it
+                    continue
+            try:
+                echo_off = not termios.tcgetattr(terminal)[3] & termios.ECHO
+            except termios.error:  # zip has just exited
+                continue
+            if prompts.count(b"password:") > answered and echo_off:  # "Enter password:", "Verify password:"
+                os.write(terminal, password + b"\n")
+                answered += 1
+        if status is None:  # stuck at a prompt: never let a test hang
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(terminal)
     assert status == 0 and answered == 2, prompts
     return tmp_path / "prompted.zip"
 
