@@ -95,8 +95,10 @@ class Config:
         "suggestion": {"urgent": (24, 720), "high": (24, 720), "normal": (48, 720), "low": (72, 720)},
     }
     SAMPLE_MAX_BYTES = 32 * MB
-    # Virus Lab: the agreed zip password, archive limits (past any of them an archive is kept whole and flagged)
+    # Virus Lab: the password of analysts' downloads, the passwords tried on customers' archives, and archive
+    # limits (past any of them an archive is kept whole and flagged)
     SAMPLE_ZIP_PASSWORD = "infected"
+    ARCHIVE_PASSWORDS = ["infected"]  # tried in order on customers' encrypted zip, 7z and RAR archives
     ARCHIVE_MAX_MEMBERS = 200
     ARCHIVE_MAX_TOTAL_BYTES = 256 * MB  # unpacked bytes over the whole archive tree
     ARCHIVE_MAX_RATIO = 100  # unpacked / packed size of one member
@@ -182,6 +184,9 @@ def load_config() -> dict:
         value = _env(name)
         if value is not None:
             config[name] = value
+    passwords = _env("ARCHIVE_PASSWORDS")  # comma-separated; a copy either way, so no app changes the default
+    config["ARCHIVE_PASSWORDS"] = list(config["ARCHIVE_PASSWORDS"]) if passwords is None else [
+        password for password in passwords.split(",") if password]
     for name in ("CUSTOMER_LOGIN_RATE_LIMIT", "CUSTOMER_LOGIN_ACCOUNT_RATE_LIMIT", "ACCOUNT_MAIL_RATE_LIMIT",
                  "STAFF_LOGIN_RATE_LIMIT"):
         config[name] = _env(name, config[name])

@@ -285,3 +285,26 @@ def test_the_submission_budget_stops_scanning_and_says_so(app, slow_rule_set):
     assert statuses.count(ScanStatus.TIMED_OUT) >= 2  # the budget ran out; what was left is recorded, not run
     assert any(scan.note == "No time was left to scan this file." for scan in scans.values())
     assert submission.state == SubmissionState.WAITING
+
+
+def test_members_of_any_format_are_linked_under_their_raw_names(app):
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in {"請求書.exe": b"MZ invoice", "Scan_\u202egpj.zip": b"not a zip"}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    submission = analysed(buffer.getvalue(), "bundle.tar.gz")
+    assert submission.sample.archive_state == ArchiveState.EXTRACTED
+    raw = {"請求書.exe", "Scan_\u202egpj.zip"}  # raw: display_name escapes them wherever they are shown
+    assert set(members_of(submission.sample)) == raw
+    assert set(files_of(submission)) == raw | {"bundle.tar.gz"}
+
+
+def test_a_name_the_database_cannot_hold_is_stored_with_a_replacement(app):
+    data = plain_zip({"aXb.exe": b"MZ"}).replace(b"aXb.exe", b"a\x00b.exe")  # zipfile will not write a NUL
+    submission = analysed(data, "nul.zip")
+    assert set(members_of(submission.sample)) == {"a\ufffdb.exe"}

@@ -33,7 +33,7 @@ from backoffice.models import (
     YaraScan,
 )
 from backoffice.services import locking
-from backoffice.services.viruslab import archives, intake, scanning, verdicts, yara_rules
+from backoffice.services.viruslab import intake, scanning, unpacking, verdicts, yara_rules
 from backoffice.storage import blob_path
 
 ANALYSE = "viruslab.analyse"
@@ -46,17 +46,17 @@ ANALYSABLE = (SubmissionState.RECEIVED, SubmissionState.ANALYSING, SubmissionSta
 class Run:
     """What one analysis shares down the archive tree: the limits, what is left of the budget, the rules."""
 
-    limits: archives.ArchiveLimits
-    budget: archives.Budget
+    limits: unpacking.ArchiveLimits
+    budget: unpacking.Budget
     ruleset: yara_rules.RuleSet
     deadline: float  # time.monotonic() past which no file is scanned
     submission_id: int | None
 
     @classmethod
     def start(cls, submission_id: int | None) -> Run:
-        limits = archives.ArchiveLimits.from_config()
+        limits = unpacking.ArchiveLimits.from_config()
         seconds = current_app.config["ANALYSIS_BUDGET_SECONDS"]
-        return cls(limits, archives.Budget.of(limits), yara_rules.active_ruleset(), time.monotonic() + seconds,
+        return cls(limits, unpacking.Budget.of(limits), yara_rules.active_ruleset(), time.monotonic() + seconds,
                    submission_id)
 
     def seconds_left(self) -> float:
@@ -129,7 +129,7 @@ def _analyse(run: Run, sample: Sample, name: str, path: str, depth: int, parent:
     """Type, unpack and scan one file, then its members. `path` is where it sits in what was sent
     ("mail.zip/invoice.exe"): the rules see it as `filepath`, its last part as `filename`."""
     intake.describe(sample)
-    unpacked = archives.unpack(blob_path(sample.sha256), depth, run.limits, run.budget)
+    unpacked = unpacking.unpack(blob_path(sample.sha256), depth, run.limits, run.budget)
     sample.archive_state, sample.archive_note = unpacked.state, unpacked.note  # the latest unpacking, for lists
     node = None
     if run.submission_id is not None:
