@@ -1,7 +1,9 @@
 """Identities (customer vs staff), password hashing, one-time token secrets.
 
-One Flask-Login manager serves both sides: the session id names the kind of identity and the account's
-session epoch, so a staff login is never a customer login, and bumping the epoch signs out every session.
+One Flask-Login manager serves both sides: the session id names the kind of identity, the account's session
+epoch and the secret of a session recorded on the server. A staff login is never a customer login; bumping the
+epoch signs out every session of the account; signing out ends the recorded session, so a copy of the cookie
+(or of the remember-me cookie) opens nothing afterwards, whichever worker or host it reaches.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import request
-from flask_login import UserMixin, current_user
+from flask_login import UserMixin, current_user, login_user, logout_user
+from sqlalchemy import select, update
 
+from backoffice.clock import utcnow
 from backoffice.extensions import db, login_manager
-from backoffice.models import Customer, StaffUser
+from backoffice.models import Customer, LoginSession, SessionKind, StaffUser
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # A real hash of a random password: verifying against it costs the same as a real check, so a login for an
@@ -54,48 +58,88 @@ def tokens_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
-class CustomerIdentity(UserMixin):
+class _Identity(UserMixin):
+    kind: str
+    prefix: str
+
+    def __init__(self, account, session_secret: str | None = None):
+        self.account = account
+        self.id = account.id
+        self.session_secret = session_secret  # set once the sign-in is recorded (sign_in)
+
+    def get_id(self) -> str:
+        return f"{self.prefix}:{self.account.id}:{self.account.session_epoch}:{self.session_secret}"
+
+
+class CustomerIdentity(_Identity):
     kind = "customer"
-
-    def __init__(self, customer: Customer):
-        self.account = customer
-        self.id = customer.id
-
-    def get_id(self) -> str:
-        return f"c:{self.account.id}:{self.account.session_epoch}"
+    prefix = "c"
 
 
-class StaffIdentity(UserMixin):
+class StaffIdentity(_Identity):
     kind = "staff"
+    prefix = "s"
 
-    def __init__(self, staff: StaffUser):
-        self.account = staff
-        self.id = staff.id
+    def __init__(self, staff: StaffUser, session_secret: str | None = None):
+        super().__init__(staff, session_secret)
         self.role = staff.role
-
-    def get_id(self) -> str:
-        return f"s:{self.account.id}:{self.account.session_epoch}"
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
 
 
+def start_session(identity: _Identity) -> _Identity:
+    """Record a sign-in on the server (committed) and give the identity its secret."""
+    secret, secret_hash = new_token()
+    db.session.add(LoginSession(token_hash=secret_hash, kind=identity.kind, account_id=identity.account.id,
+                                ip=request.remote_addr if request else None,
+                                user_agent=(request.user_agent.string[:255] or None) if request else None))
+    db.session.commit()
+    identity.session_secret = secret
+    return identity
+
+
+def sign_in(identity: _Identity, remember: bool = False) -> None:
+    """Sign `identity` in on this browser, as a session recorded on the server."""
+    login_user(start_session(identity), remember=remember)
+
+
+def sign_out() -> None:
+    """End this browser's session on the server, then forget it here (remember-me cookie included)."""
+    secret = getattr(current_user, "session_secret", None)
+    if secret:
+        db.session.execute(update(LoginSession).where(LoginSession.token_hash == hash_token(secret),
+                                                      LoginSession.ended_at.is_(None))
+                           .values(ended_at=utcnow()))
+        db.session.commit()
+    logout_user()
+
+
 @login_manager.user_loader
 def load_identity(session_id: str):
     try:
-        kind, raw_id, epoch = session_id.split(":", 2)
+        kind, raw_id, epoch, secret = session_id.split(":", 3)
         account_id = int(raw_id)
     except ValueError:
         return None
     if kind == "s":
         staff = db.session.get(StaffUser, account_id)
-        if staff and staff.is_active and tokens_equal(staff.session_epoch, epoch):
-            return StaffIdentity(staff)
+        if staff and staff.is_active and tokens_equal(staff.session_epoch, epoch) \
+                and _recorded(SessionKind.STAFF, account_id, secret):
+            return StaffIdentity(staff, secret)
     elif kind == "c":
         customer = db.session.get(Customer, account_id)
-        if customer and customer.status == "active" and tokens_equal(customer.session_epoch, epoch):
-            return CustomerIdentity(customer)
+        if customer and customer.status == "active" and tokens_equal(customer.session_epoch, epoch) \
+                and _recorded(SessionKind.CUSTOMER, account_id, secret):
+            return CustomerIdentity(customer, secret)
     return None
+
+
+def _recorded(kind: str, account_id: int, secret: str) -> bool:
+    """The session is on the server's record, for this account, and has not ended (one indexed lookup)."""
+    return db.session.scalar(select(LoginSession.id).where(
+        LoginSession.token_hash == hash_token(secret), LoginSession.kind == kind,
+        LoginSession.account_id == account_id, LoginSession.ended_at.is_(None))) is not None
 
 
 def current_staff() -> StaffUser | None:

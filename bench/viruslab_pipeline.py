@@ -35,7 +35,7 @@ from backoffice import create_app
 from backoffice.extensions import db
 from backoffice.jobs.worker import run_due
 from backoffice.models import Customer, Job, JobState
-from backoffice.security import CustomerIdentity, hash_password
+from backoffice.security import CustomerIdentity, hash_password, start_session
 from backoffice.services.viruslab import yara_rules
 from backoffice.services.viruslab.analysis import ANALYSE
 from bench.report import log, markdown_table
@@ -67,7 +67,7 @@ def signed_in_client(app):
     with app.app_context():
         customer = db.session.query(Customer).filter_by(email=CUSTOMER).one()
         with app.test_request_context():
-            session_id = CustomerIdentity(customer).get_id()
+            session_id = start_session(CustomerIdentity(customer)).get_id()
         db.session.remove()
     with client.session_transaction() as session:
         session["_user_id"] = session_id

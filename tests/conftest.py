@@ -237,11 +237,11 @@ def console(client) -> ConsoleSession:
 def sign_in_customer(app):
     """Put a customer's login into a test client's session (for tests of pages behind the portal login;
     the portal's own sign-in flow has its tests in tests/portal)."""
-    from backoffice.security import CustomerIdentity
+    from backoffice.security import CustomerIdentity, start_session
 
     def sign_in(client, customer):
         with app.test_request_context():
-            session_id = CustomerIdentity(customer).get_id()
+            session_id = start_session(CustomerIdentity(customer)).get_id()  # recorded, as a real sign-in is
         with client.session_transaction() as session:
             session["_user_id"] = session_id
             session["_fresh"] = True

@@ -5,13 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from backoffice.extensions import limiter
-from backoffice.security import StaffIdentity, current_staff, request_actor
+from backoffice.security import StaffIdentity, current_staff, request_actor, sign_in, sign_out
 from backoffice.services import ServiceError
 from backoffice.services import staff as staff_service
 
@@ -40,7 +39,7 @@ def login():
         except ServiceError as error:
             form.password.errors.append(error.message)
         else:
-            login_user(StaffIdentity(staff))
+            sign_in(StaffIdentity(staff))
             flash(f"Signed in as {staff.name}.", "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("console/login.html", form=form, title="Console sign-in")
@@ -51,7 +50,7 @@ def logout():
     staff = current_staff()
     if staff:
         staff_service.record_logout(staff, request_actor())
-    logout_user()
+    sign_out()
     flash("You have signed out of the console.", "info")
     return redirect(url_for("console_auth.login"))
 

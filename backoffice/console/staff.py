@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import current_app, flash
-from flask_login import login_user
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from backoffice.console.access import ADMIN, StaffModelView
 from backoffice.extensions import db
 from backoffice.models import StaffRole
-from backoffice.security import StaffIdentity, current_staff, request_actor
+from backoffice.security import StaffIdentity, current_staff, request_actor, sign_in
 from backoffice.services import ServiceError
 from backoffice.services import staff as staff_service
 
@@ -69,7 +68,7 @@ class StaffUserView(StaffModelView):
         except ServiceError as error:
             return _refuse(form, error)
         if is_self and form.new_password.data:
-            login_user(StaffIdentity(model))  # a new password ends the other sessions, not this one
+            sign_in(StaffIdentity(model))  # a new password ends the other sessions, not this one
         return True
 
 

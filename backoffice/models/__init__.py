@@ -22,6 +22,7 @@ from backoffice.models.licensing import (
     Product,
 )
 from backoffice.models.mail import OutboxMessage, OutboxStatus
+from backoffice.models.sessions import LoginSession, SessionKind
 from backoffice.models.support import (
     Attachment,
     CannedResponse,
@@ -79,6 +80,8 @@ __all__ = [
     "OneTimeToken",
     "Job",
     "JobState",
+    "LoginSession",
+    "SessionKind",
     "OutboxMessage",
     "OutboxStatus",
     "StaffRole",

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import login_user
 
 from backoffice.portal import portal
 from backoffice.portal.errors import show_error
 from backoffice.portal.forms.profile import EmailChangeForm, PasswordChangeForm
 from backoffice.portal.guards import customer_required
-from backoffice.security import CustomerIdentity, current_customer, request_actor
+from backoffice.security import CustomerIdentity, current_customer, request_actor, sign_in
 from backoffice.services import ServiceError, email_change, passwords
 
 
@@ -55,7 +54,7 @@ def change_password():
         except ServiceError as error:
             show_error(form, error)
         else:
-            login_user(CustomerIdentity(customer))  # this session carries the new epoch; every other one is out
+            sign_in(CustomerIdentity(customer))  # this session carries the new epoch; every other one is out
             flash("Your new password is saved. Your other sessions were signed out.", "success")
             return redirect(url_for("portal.home"))
     return render_template("portal/change_password.html", form=form, title="Change password")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
 
 from backoffice.extensions import limiter
 from backoffice.portal import portal
 from backoffice.portal.captcha import arm_captcha
 from backoffice.portal.forms.auth import LoginForm
 from backoffice.portal.guards import safe_next
-from backoffice.security import CustomerIdentity, current_customer, request_actor
+from backoffice.security import CustomerIdentity, current_customer, request_actor, sign_in, sign_out
 from backoffice.services import ServiceError, customer_auth, login_throttle
 
 
@@ -41,7 +40,7 @@ def login():
         except ServiceError as error:
             (form[error.field].errors if error.field else form.form_errors).append(error.message)
         else:
-            login_user(CustomerIdentity(customer), remember=form.remember.data)
+            sign_in(CustomerIdentity(customer), remember=form.remember.data)
             flash(f"Welcome back, {customer.name or customer.email}.", "success")
             return redirect(safe_next(request.args.get("next")))
     show_captcha = arm_captcha(form, login_throttle.captcha_required(ip, form.email.data))
@@ -53,6 +52,6 @@ def logout():
     customer = current_customer()
     if customer:
         customer_auth.record_logout(customer, request_actor())
-    logout_user()
+    sign_out()
     flash("You have signed out.", "info")
     return redirect(url_for("portal.home"))

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
-from flask_login import login_user
 
 from backoffice.extensions import limiter
 from backoffice.portal import portal
 from backoffice.portal.errors import show_error
 from backoffice.portal.forms.auth import ClaimRequestForm, NewPasswordForm
-from backoffice.security import CustomerIdentity, request_actor
+from backoffice.security import CustomerIdentity, request_actor, sign_in
 from backoffice.services import ServiceError, legacy_claim
 
 CLAIM_SENT = ("If {email} belongs to a Personal Cabinet account that is not yet claimed, a message with the link to "
@@ -44,7 +43,7 @@ def claim(token: str):
         except ServiceError as error:
             show_error(form, error)
         else:
-            login_user(CustomerIdentity(customer))
+            sign_in(CustomerIdentity(customer))
             flash("Your account is yours again. Please check your profile.", "success")
             return redirect(url_for("portal.profile"))
     return render_template("portal/new_password.html", form=form, title="Claim your account",

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
-from flask_login import logout_user
 
 from backoffice.extensions import limiter
 from backoffice.models import TokenPurpose
 from backoffice.portal import portal
 from backoffice.portal.errors import show_error
 from backoffice.portal.forms.auth import ForgotPasswordForm, NewPasswordForm
-from backoffice.security import request_actor
+from backoffice.security import request_actor, sign_out
 from backoffice.services import ServiceError, passwords, tokens
 
 RESET_SENT = ("If {email} belongs to an account, a message with a link to choose a new password is on its way. "
@@ -46,7 +45,7 @@ def reset_password(token: str):
         except ServiceError as error:
             show_error(form, error)
         else:
-            logout_user()
+            sign_out()
             flash("Your password is changed and every session of your account was signed out. Sign in with the "
                   "new password.", "success")
             return redirect(url_for("portal.login"))

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 from flask import Response, flash, redirect, render_template, url_for
-from flask_login import logout_user
 
 from backoffice.portal import portal
 from backoffice.portal.errors import show_error
 from backoffice.portal.forms.profile import CloseAccountForm
 from backoffice.portal.guards import customer_required
-from backoffice.security import current_customer, request_actor
+from backoffice.security import current_customer, request_actor, sign_out
 from backoffice.services import ServiceError
 from backoffice.services import privacy as privacy_service
 
@@ -41,7 +40,7 @@ def close_account():
         except ServiceError as error:
             show_error(form, error)
         else:
-            logout_user()
+            sign_out()
             flash(f"The account {email} is closed and its data deleted.", "info")
             return redirect(url_for("portal.home"))
     return render_template("portal/privacy.html", form=form, title="Your data and your account"), 200

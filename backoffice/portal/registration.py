@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
-from flask_login import login_user
 
 from backoffice.extensions import limiter
 from backoffice.portal import portal
@@ -11,7 +10,7 @@ from backoffice.portal.captcha import arm_captcha
 from backoffice.portal.errors import show_error
 from backoffice.portal.forms.profile import ActivationForm
 from backoffice.portal.forms.registration import RegistrationForm
-from backoffice.security import CustomerIdentity, current_customer, request_actor
+from backoffice.security import CustomerIdentity, current_customer, request_actor, sign_in
 from backoffice.services import ServiceError, registration
 
 REGISTERED_MESSAGE = ("Thank you. We have sent a message to {email}. Open the link in it within {days} days to "
@@ -64,7 +63,7 @@ def activate(token: str):
         except ServiceError as error:
             show_error(form, error)
         else:
-            login_user(CustomerIdentity(customer))
+            sign_in(CustomerIdentity(customer))
             flash("Your account is active. Welcome to My Account!", "success")
             return redirect(url_for("portal.home"))
     return render_template("portal/activate.html", form=form, email=customer.email, title="Activate your account")
