@@ -18,12 +18,13 @@ install: $(STAMP) system-packages
 
 # Debian packages the project needs: Chromium for the browser tests, libmagic for file types, unar to decode
 # compressed RAR members; zip and 7zip (7zz) build the archives the Virus Lab tests unpack, libarchive-tools
-# (bsdtar) cross-checks the RAR fixtures.
-SYSTEM_PACKAGES = chromium libmagic1 unar zip 7zip libarchive-tools
+# (bsdtar) cross-checks the RAR fixtures; nginx runs deploy/nginx in front of gunicorn in the slow-client tests.
+SYSTEM_PACKAGES = chromium libmagic1 unar zip 7zip libarchive-tools nginx-light
+SYSTEM_COMMANDS = chromium unar zip 7zz bsdtar nginx
 system-packages:
-	@if ! command -v chromium >/dev/null 2>&1 || ! ldconfig -p | grep -q libmagic.so.1 \
-	    || ! command -v unar >/dev/null 2>&1 || ! command -v zip >/dev/null 2>&1 || ! command -v 7zz >/dev/null 2>&1 \
-	    || ! command -v bsdtar >/dev/null 2>&1; then \
+	@missing=; for command in $(SYSTEM_COMMANDS); do PATH="$$PATH:/usr/sbin" command -v $$command >/dev/null 2>&1 \
+	    || missing=yes; done; ldconfig -p | grep -q libmagic.so.1 || missing=yes; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; fi; \
 	fi

@@ -151,6 +151,8 @@ class Config:
     SERVE_HOST = "127.0.0.1"
     SERVE_PORT = 5000
     SERVE_WORKERS = 2
+    SERVE_THREADS = 8  # gunicorn gthread: a slow client holds one thread, not a whole worker
+    BODY_READ_TIMEOUT_SECONDS = 30  # the whole request body must arrive within this (408 otherwise)
     PROXY_HOPS = 0  # reverse proxies in front of gunicorn whose X-Forwarded-For is trusted
 
 
@@ -220,6 +222,8 @@ def load_config() -> dict:
         "STAFF_LOCKOUT_FAILURES",
         "SERVE_PORT",
         "SERVE_WORKERS",
+        "SERVE_THREADS",
+        "BODY_READ_TIMEOUT_SECONDS",
         "PROXY_HOPS",
         "CODE_TRANSFERS_PER_WINDOW",
         "CODE_TRANSFER_WINDOW_DAYS",

@@ -48,13 +48,16 @@ def register_commands(app: Flask) -> None:
 @click.option("--host", default=None, help="Address to bind (default from BACKOFFICE_SERVE_HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 5000).")
 @click.option("--workers", default=None, type=int, help="gunicorn worker processes.")
+@click.option("--threads", default=None, type=int, help="Threads per worker (gthread).")
 @with_appcontext
-def serve(host, port, workers):
-    """Serve the app with gunicorn."""
+def serve(host, port, workers, threads):
+    """Serve the app with gunicorn: threaded workers, so one slow client holds a thread, not a process; each
+    request's body must arrive within BODY_READ_TIMEOUT_SECONDS (backoffice/body_deadline.py)."""
     config = current_app.config
     bind = f"{host or config['SERVE_HOST']}:{port or config['SERVE_PORT']}"
-    args = ["gunicorn", "--workers", str(workers or config["SERVE_WORKERS"]), "--bind", bind,
-            "--access-logfile", "-", "backoffice.wsgi:app"]
+    args = ["gunicorn", "--worker-class", "gthread", "--workers", str(workers or config["SERVE_WORKERS"]),
+            "--threads", str(threads or config["SERVE_THREADS"]), "--bind", bind, "--access-logfile", "-",
+            "backoffice.wsgi:app"]
     os.execvp(sys.executable, [sys.executable, "-m", *args])
 
 

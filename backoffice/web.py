@@ -18,6 +18,7 @@ ERROR_TITLES = {
     403: "Access denied",
     404: "Page not found",
     405: "Method not allowed",
+    408: "Request timed out",
     413: "File too large",
     429: "Too many requests",
     500: "Something went wrong",
@@ -65,6 +66,14 @@ def init_app(app: Flask) -> None:
         limit = request.max_content_length or app.config.get("MAX_CONTENT_LENGTH")
         message = f"The upload is larger than the limit of {format_bytes(limit)}." if limit else None
         return _error_page(413, message)
+
+    @app.errorhandler(408)
+    def body_too_slow(error):
+        limit = app.config["BODY_READ_TIMEOUT_SECONDS"]
+        page, code = _error_page(408, f"What you sent did not arrive within {limit} seconds. Please try again; a "
+                                      "large file may need a steadier connection.")
+        # the rest of the body may still be on its way: this connection cannot carry another request
+        return page, code, {"Connection": "close"}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

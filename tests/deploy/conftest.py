@@ -1,0 +1,43 @@
+"""The app served by `backoffice serve` (gunicorn) as a real process over the test's database, for the deploy
+tests: slow clients directly and through nginx."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.smtp import free_port
+
+STALLED_HEADERS = (b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                   b"Content-Length: 1000000\r\n\r\nemail=a")
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+@pytest.fixture
+def served(workers, tmp_path):
+    """`backoffice serve` on a free loopback port over the test's database, with a 3 s body deadline."""
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("backoffice")), "serve", "--port", str(port), "--workers", "1",
+               "--threads", "4"]
+    env = workers.env(BODY_READ_TIMEOUT_SECONDS=3, CAPTCHA_ENABLED="false")
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
