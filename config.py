@@ -123,6 +123,7 @@ class Config:
     LOGIN_CAPTCHA_AFTER_FAILURES = 3  # failed sign-ins (per address typed or per client) before the captcha
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
     ACCOUNT_MAIL_RATE_LIMIT = "5 per minute;30 per hour"  # registration, reset, claim: forms that send mail
+    ACCOUNT_MAILS_PER_ADDRESS_HOUR = 5  # account mails a stranger can make us send to one address in an hour
     CAPTCHA_LENGTH = 6
     CAPTCHA_TTL_SECONDS = 10 * 60
 
@@ -223,6 +224,7 @@ def load_config() -> dict:
         "SERVE_PORT",
         "SERVE_WORKERS",
         "SERVE_THREADS",
+        "ACCOUNT_MAILS_PER_ADDRESS_HOUR",
         "BODY_READ_TIMEOUT_SECONDS",
         "PROXY_HOPS",
         "CODE_TRANSFERS_PER_WINDOW",

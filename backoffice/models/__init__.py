@@ -21,7 +21,7 @@ from backoffice.models.licensing import (
     CodeState,
     Product,
 )
-from backoffice.models.mail import OutboxMessage, OutboxStatus
+from backoffice.models.mail import MailQuota, OutboxMessage, OutboxStatus
 from backoffice.models.sessions import LoginSession, SessionKind
 from backoffice.models.support import (
     Attachment,
@@ -81,6 +81,7 @@ __all__ = [
     "Job",
     "JobState",
     "LoginSession",
+    "MailQuota",
     "SessionKind",
     "OutboxMessage",
     "OutboxStatus",

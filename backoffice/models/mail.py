@@ -59,3 +59,15 @@ class OutboxMessage(db.Model):
     @property
     def next_attempt_at(self) -> datetime | None:
         return self.job.run_after if self.job and self.status == OutboxStatus.QUEUED else None
+
+
+class MailQuota(db.Model):
+    """How many account mails (reset, activation, claim, "someone tried to register") one address got in one
+    hour: a row per address and hour, counted up by a conditional upsert, so the cap holds across processes."""
+
+    __tablename__ = "mail_quotas"
+    __table_args__ = (CheckConstraint("sent >= 0", name="sent"),)
+
+    address: Mapped[str] = mapped_column(String(254), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    sent: Mapped[int] = mapped_column(default=0)

@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
-from backoffice.mail import queue_mail
 from backoffice.models import Customer, CustomerStatus, TokenPurpose
 from backoffice.security import Actor, hash_password
 from backoffice.services import ServiceError, tokens
 from backoffice.services.audit import record
 from backoffice.services.emails import normalise_email
+from backoffice.services.mail_quota import queue_account_mail
 from backoffice.services.passwords import check_new_password
 
 
@@ -32,7 +32,8 @@ def request_claim(email: str, actor: Actor) -> None:
         return
     raw = tokens.issue(customer, TokenPurpose.LEGACY_CLAIM)
     record(actor, "customer.claim_requested", customer)
-    queue_mail(customer.email, "Claim your account", "legacy_claim", customer=customer, token=raw, hours=hours)
+    queue_account_mail(customer.email, "Claim your account", "legacy_claim", customer=customer, token=raw,
+                       hours=hours)
     db.session.commit()
 
 

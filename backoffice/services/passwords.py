@@ -19,6 +19,7 @@ from backoffice.security import Actor, hash_password, verify_password
 from backoffice.services import ServiceError, tokens
 from backoffice.services.audit import record
 from backoffice.services.emails import local_part, normalise_email
+from backoffice.services.mail_quota import queue_account_mail
 
 
 @cache
@@ -68,8 +69,8 @@ def request_reset(email: str, actor: Actor) -> None:
         return
     raw = tokens.issue(customer, TokenPurpose.PASSWORD_RESET)
     record(actor, "customer.password_reset_requested", customer)
-    queue_mail(customer.email, "Reset your password", "password_reset", customer=customer, token=raw,
-               hours=current_app.config["PASSWORD_RESET_TOKEN_HOURS"])
+    queue_account_mail(customer.email, "Reset your password", "password_reset", customer=customer, token=raw,
+                       hours=current_app.config["PASSWORD_RESET_TOKEN_HOURS"])
     db.session.commit()
 
 

@@ -23,6 +23,7 @@ from backoffice.security import Actor, hash_password, verify_password
 from backoffice.services import ServiceError, tokens
 from backoffice.services.audit import record
 from backoffice.services.emails import normalise_email
+from backoffice.services.mail_quota import queue_account_mail
 from backoffice.services.passwords import check_new_password
 from backoffice.services.profile import clean_profile
 
@@ -49,7 +50,7 @@ def register(email: str, password: str, terms_accepted: bool, actor: Actor) -> N
             existing = db.session.scalar(select(Customer).where(Customer.email == address))
         else:
             record(actor, "customer.registered", customer, label=address)
-            _mail_activation(customer)
+            _mail_activation(customer, send=queue_account_mail)
             db.session.commit()
             return
     _answer_known_address(existing, actor)
@@ -60,20 +61,22 @@ def _answer_known_address(customer: Customer, actor: Actor) -> None:
     record(actor, "customer.registration_repeated", customer, label=actor.label or customer.email,
            after={"status": customer.status})
     if customer.status == CustomerStatus.PENDING:
-        _mail_activation(customer, again=True)
+        _mail_activation(customer, again=True, send=queue_account_mail)
     elif customer.status == CustomerStatus.LEGACY:
         raw = tokens.issue(customer, TokenPurpose.LEGACY_CLAIM)
-        queue_mail(customer.email, "Claim your account", "legacy_claim", customer=customer, token=raw,
-                   hours=current_app.config["LEGACY_CLAIM_TOKEN_HOURS"])
+        queue_account_mail(customer.email, "Claim your account", "legacy_claim", customer=customer, token=raw,
+                           hours=current_app.config["LEGACY_CLAIM_TOKEN_HOURS"])
     else:
-        queue_mail(customer.email, "Someone tried to register with your address", "registration_attempt",
-                   customer=customer)
+        queue_account_mail(customer.email, "Someone tried to register with your address", "registration_attempt",
+                           customer=customer)
 
 
-def _mail_activation(customer: Customer, again: bool = False) -> None:
+def _mail_activation(customer: Customer, again: bool = False, send=queue_mail) -> None:
+    """The activation link; `send` is queue_account_mail where a stranger's form asked for it (capped per
+    address), queue_mail where staff did."""
     raw = tokens.issue(customer, TokenPurpose.ACTIVATION)
-    queue_mail(customer.email, "Activate your account", "activation", customer=customer, token=raw, again=again,
-               days=current_app.config["ACTIVATION_TOKEN_HOURS"] // 24)
+    send(customer.email, "Activate your account", "activation", customer=customer, token=raw, again=again,
+         days=current_app.config["ACTIVATION_TOKEN_HOURS"] // 24)
 
 
 def resend_activation(customer: Customer, actor: Actor) -> None:
