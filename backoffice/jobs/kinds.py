@@ -18,6 +18,8 @@ from flask import current_app
 # every module that registers a kind; the worker imports them all before it claims anything
 HANDLER_MODULES = (
     "backoffice.mail",
+    "backoffice.services.passwords",
+    "backoffice.services.legacy_claim",
     "backoffice.services.viruslab.analysis",
 )
 

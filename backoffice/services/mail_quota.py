@@ -2,9 +2,9 @@
 one inbox gets at most ACCOUNT_MAILS_PER_ADDRESS_HOUR of them an hour.
 
 The count is a row per address and hour, raised by one conditional upsert (`... ON CONFLICT DO UPDATE ... WHERE
-sent < cap`): of two app servers racing on the last allowed mail, exactly one gets it. The check runs for known and
-unknown addresses alike (see tokens.same_work_as_mailing_a_link), so it tells nobody which addresses have
-accounts; past the cap the person asking sees the same answer, and nothing is sent.
+sent < cap`): of two app servers racing on the last allowed mail, exactly one gets it. Past the cap the person
+asking sees the same answer, and nothing is sent. (Reset and claim links are decided by jobs, so the request itself
+never looks at the address and its answer tells nothing either way.)
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from backoffice.extensions import db
+from backoffice.jobs import enqueue
+from backoffice.jobs.kinds import Claim, job_kind
 from backoffice.mail import queue_mail
 from backoffice.models import Customer, CustomerStatus, TokenPurpose
 from backoffice.models.accounts import new_session_epoch
@@ -53,25 +55,31 @@ def change_password(customer: Customer, current: str, new: str, actor: Actor) ->
     return customer
 
 
+RESET_JOB = "accounts.password_reset"
+
+
 def request_reset(email: str, actor: Actor) -> None:
-    """FAQ §05: mail a single-use reset link. Unknown addresses get the same answer and nothing is sent."""
+    """FAQ §05: mail a single-use reset link. The request only queues a job, the same for every address, so
+    neither the answer nor its time tells whether the address has an account; the job decides and mails."""
     try:
         address = normalise_email(email)
     except ServiceError:
         return
-    customer = db.session.scalar(select(Customer).where(Customer.email == address))
+    record(actor, "customer.password_reset_requested", None, object_type="customers", after={"email": address})
+    enqueue(RESET_JOB, {"email": address})
+    db.session.commit()
+
+
+@job_kind(RESET_JOB, max_attempts_key="MAIL_MAX_ATTEMPTS", retry_base_key="MAIL_RETRY_BASE_SECONDS",
+          lease_key="MAIL_CLAIM_SECONDS")
+def mail_reset_link(claim: Claim, _context) -> None:
+    """The job behind request_reset: a link for an active or pending account, nothing for any other address."""
+    customer = db.session.scalar(select(Customer).where(Customer.email == claim.payload.get("email")))
     if customer is None or customer.status not in (CustomerStatus.ACTIVE, CustomerStatus.PENDING):
-        tokens.same_work_as_mailing_a_link("password_reset", address,
-                                           hours=current_app.config["PASSWORD_RESET_TOKEN_HOURS"])
-        record(actor, "customer.password_reset_requested", None, object_type="customers",
-               after={"email": address, "known": False})
-        db.session.commit()
         return
     raw = tokens.issue(customer, TokenPurpose.PASSWORD_RESET)
-    record(actor, "customer.password_reset_requested", customer)
     queue_account_mail(customer.email, "Reset your password", "password_reset", customer=customer, token=raw,
                        hours=current_app.config["PASSWORD_RESET_TOKEN_HOURS"])
-    db.session.commit()
 
 
 def reset_password(raw_token: str, new: str, actor: Actor) -> Customer:

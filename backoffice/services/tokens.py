@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import select, update
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.models import Customer, OneTimeToken, TokenPurpose
 from backoffice.security import hash_token, new_token
-from backoffice.services import ServiceError, mail_quota
+from backoffice.services import ServiceError
 
 LIFETIME_SETTINGS = {
     TokenPurpose.ACTIVATION: "ACTIVATION_TOKEN_HOURS",
@@ -35,15 +35,6 @@ def issue(customer: Customer, purpose: TokenPurpose, payload: str | None = None)
     db.session.add(OneTimeToken(token_hash=digest, purpose=purpose, customer_id=customer.id, payload=payload,
                                 created_at=now, expires_at=now + timedelta(hours=hours)))
     return raw
-
-
-def same_work_as_mailing_a_link(template: str, address: str, **context) -> None:
-    """For an address with no account: make a token and render the link's mail, then throw both away, so the
-    answer takes as long as for a known address (less one INSERT) and reveals nothing."""
-    mail_quota.take(address)  # the cap is counted for unknown addresses too: the same work, and the same answer
-    raw, _digest = new_token()
-    render_template(f"email/{template}.txt", subject="", customer=Customer(email=address), token=raw,
-                    public_url=current_app.config["PUBLIC_URL"], **context)
 
 
 def revoke(customer: Customer, purpose: TokenPurpose) -> None:
