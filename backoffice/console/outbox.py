@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
+from sqlalchemy.orm import selectinload
 
 from backoffice.console.access import ADMIN, StaffModelView, write_required
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
@@ -39,6 +40,9 @@ class OutboxView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     @staticmethod
     def search_condition(term: str):
         return OutboxMessage.to_addr == term.strip().lower()
+
+    def get_query(self):
+        return super().get_query().options(selectinload(OutboxMessage.job))  # attempts: one query a page
 
     @expose("/retry/<int:message_id>", methods=["POST"])
     @write_required

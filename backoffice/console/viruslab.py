@@ -12,13 +12,14 @@ from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from backoffice.console.access import ALL_STAFF, StaffModelView, write_required
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import date_range
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
-from backoffice.models import RequestType, Sample, Submission, SubmissionState, Verdict, YaraMatch
+from backoffice.models import RequestType, Sample, Submission, SubmissionFile, SubmissionState, Verdict, YaraMatch
 from backoffice.models.viruslab import ARCHIVE_STATE_LABELS, REQUEST_TYPE_LABELS, STATE_LABELS, VERDICT_LABELS
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
@@ -104,6 +105,11 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         FilterField("received-from", "Received on or after", "date"),
         FilterField("received-to", "Received on or before", "date"),
     )
+
+    def get_query(self):
+        # each row shows its overall verdict, read from its files' samples: two queries a page, not two a row
+        # (Flask-Admin already joins the sample and assignee columns)
+        return super().get_query().options(selectinload(Submission.files).selectinload(SubmissionFile.sample))
 
     def _submission(self, submission_id: int) -> Submission:
         return db.session.get(Submission, submission_id) or abort(404)

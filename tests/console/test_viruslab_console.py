@@ -217,3 +217,29 @@ def test_a_rule_cannot_include_files_from_the_server(make, console, client):
     assert response.status_code == 200 and b"does not compile" in response.data
     assert b"root:" not in response.data
     assert db.session.scalar(select(YaraRule)) is None
+
+
+def test_the_request_list_runs_as_many_statements_for_twelve_rows_as_for_three(make, console, client):
+    from sqlalchemy import event
+
+    from tests.viruslab_analysis import analysed
+
+    signed_in(make, console, "analyst")
+    customer = make.customer()
+
+    def statements_for_list() -> int:
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/console/viruslab/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    for number in range(3):
+        analysed(plain_zip({f"a{number}.bin": os.urandom(50), "b.bin": os.urandom(60)}), f"r{number}.zip", customer)
+    few = statements_for_list()
+    for number in range(3, 12):
+        analysed(plain_zip({f"a{number}.bin": os.urandom(50), "b.bin": os.urandom(60)}), f"r{number}.zip", customer)
+    assert statements_for_list() == few
