@@ -59,8 +59,8 @@ def seed_viruslab(customer_email: str = "customer@example.com") -> Iterator[str]
     ]
     for request_type, file_name, data, description, detection in demo:
         blob = store_stream(io.BytesIO(data), max_bytes=len(data))
-        form = RequestForm(request_type, description, "Kaspersky Internet Security", yesterday, customer.email,
-                           detection, file_name)
+        form = RequestForm(request_type, description, "Kaspersky Internet Security", yesterday, detection,
+                           file_name)
         submission = create_submission(actor, customer, form, blob)
         yield f"viruslab request {submission.number} ({file_name})"
     # analysed here, so the demo opens with its YARA matches even before a worker runs

@@ -77,7 +77,7 @@ def signed_in_client(app):
 
 def form_values() -> dict:
     return {"request_type": "unknown_malware", "description": "Found in my downloads.",
-            "product": "Kaspersky Total Security", "email": CUSTOMER,
+            "product": "Kaspersky Total Security",
             "last_update_date": (date.today() - timedelta(days=1)).isoformat()}
 
 

@@ -45,8 +45,8 @@ def test_no_route_serves_sample_bytes_unzipped(app, make, console, client, sign_
     customer = make.customer()
     data = b"SAMPLE-MARKER" + os.urandom(8192)  # random, so zip deflate cannot shrink it into hiding
     blob = store_stream(io.BytesIO(data), len(data))
-    form = service.RequestForm("unknown_malware", "a sample", "Kaspersky Anti-Virus", date(2026, 1, 1),
-                               customer.email, None, "sample.bin")
+    form = service.RequestForm("unknown_malware", "a sample", "Kaspersky Anti-Virus", date(2026, 1, 1), None,
+                               "sample.bin")
     submission = service.create_submission(Actor.system(), customer, form, blob)
     sample = submission.sample
 

@@ -30,8 +30,7 @@ def stored(data: bytes):
 
 def request(file_name: str | None = "file.bin", request_type: str = "unknown_malware") -> RequestForm:
     return RequestForm(request_type, "Found on my disk", "Kaspersky Internet Security", date(2026, 1, 2),
-                       "me@example.com", "Trojan.Win32.Generic" if request_type == "false_alarm" else None,
-                       file_name)
+                       "Trojan.Win32.Generic" if request_type == "false_alarm" else None, file_name)
 
 
 def run_analysis_jobs() -> int:

@@ -68,8 +68,8 @@ def _request_of(values, pending: dict | None) -> tuple[service.RequestForm, Stor
     day = raw_date if isinstance(raw_date, date) else _as_date(values)
     blob = StoredBlob(**{k: v for k, v in pending.items() if k != "file_name"}) if pending else None
     form = service.RequestForm(values.get("request_type") or "", values.get("description") or "",
-                               values.get("product") or "", day, values.get("email") or "",
-                               values.get("detection_seen") or None, pending["file_name"] if pending else None)
+                               values.get("product") or "", day, values.get("detection_seen") or None,
+                               pending["file_name"] if pending else None)
     return form, blob
 
 
@@ -91,7 +91,6 @@ def viruslab_new():
     form = ViruslabRequestForm()
     if request.method == "GET":  # a new request starts without a file; only "Back to edit" keeps one
         session.pop(PENDING_KEY, None)
-        form.email.data = form.email.data or current_customer().email
         return _render_form(form)
     too_large = _store_upload(form)  # keep the file even if another field needs fixing
     valid = form.validate()

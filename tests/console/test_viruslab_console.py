@@ -30,8 +30,8 @@ def filed(make):
     payload = os.urandom(4096)
     data = plain_zip({"eicar.com": eicar_bytes(), "payload.bin": payload})
     blob = store_stream(io.BytesIO(data), len(data))
-    form = service.RequestForm("unknown_malware", "Suspicious zip", "Kaspersky Anti-Virus", date(2026, 1, 1),
-                               customer.email, None, "suspicious.zip")
+    form = service.RequestForm("unknown_malware", "Suspicious zip", "Kaspersky Anti-Virus", date(2026, 1, 1), None,
+                               "suspicious.zip")
     submission = service.create_submission(Actor.system(), customer, form, blob)
     run_analysis_jobs()
     db.session.refresh(submission)

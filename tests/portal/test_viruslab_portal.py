@@ -45,7 +45,7 @@ def test_a_customer_sends_a_zipped_sample_through_review_and_submit(smtp, app, m
     customer = make.customer(email="chris@example.com")
     client = sign_in_customer(app.test_client(), customer)
     page = client.get("/viruslab/new")
-    assert page.status_code == 200 and b'value="chris@example.com"' in page.data
+    assert page.status_code == 200 and b"answers <strong>chris@example.com</strong>" in page.data
     assert b"password infected" in page.data
 
     archive = encrypted_zip({"eicar.com": eicar_bytes()})
@@ -124,8 +124,7 @@ def test_an_oversized_upload_gets_a_413_page_naming_the_limit(app_config, make, 
 
 def test_another_customers_request_answers_404(app, make, sign_in_customer):
     owner, other = make.customer(), make.customer()
-    form = service.RequestForm("description", "Tell me about X", "Kaspersky Anti-Virus", date(2026, 1, 1),
-                               owner.email)
+    form = service.RequestForm("description", "Tell me about X", "Kaspersky Anti-Virus", date(2026, 1, 1))
     submission = service.create_submission(Actor.system(), owner, form, None)
     client = sign_in_customer(app.test_client(), other)
     assert client.get(f"/viruslab/{submission.number}").status_code == 404
@@ -140,7 +139,7 @@ def test_the_customer_sees_the_verdict_and_answer_and_gets_a_mail(smtp, app, mak
     customer, analyst = make.customer(), make.staff("analyst")
     blob = store_stream(io.BytesIO(eicar_bytes()), 1000)
     form = service.RequestForm("false_alarm", "Is this a virus?", "Kaspersky Anti-Virus", date(2026, 1, 1),
-                               customer.email, "EICAR-Test-File", "eicar.com")
+                               "EICAR-Test-File", "eicar.com")
     submission = service.create_submission(Actor.system(), customer, form, blob)
     run_analysis_jobs()
     db.session.refresh(submission)
@@ -180,3 +179,21 @@ def test_a_right_to_left_override_in_a_name_is_shown_neutralised_everywhere(smtp
     for page in pages:
         assert "\u202e" not in page
     assert "Scan_\\u202egpj.zip" in pages[0] and "invoice\\u202etxt.exe" in pages[1]
+
+
+def test_the_lab_writes_only_to_the_accounts_address_whatever_is_posted(smtp, app, make, sign_in_customer):
+    """A typed address would let anyone make us mail a stranger: the form has none, and one posted anyway is
+    ignored."""
+    from tests.portal.mailbox import deliver
+
+    customer = make.customer(email="owner@example.com")
+    client = sign_in_customer(app.test_client(), customer)
+    page = client.get("/viruslab/new").get_data(as_text=True)
+    assert 'name="email"' not in page and "owner@example.com" in page
+    values = {**request_data(), "email": "stranger@example.com"}
+    client.post("/viruslab/new", data=with_file(values, b"some bytes", "a.bin"), content_type="multipart/form-data")
+    done = client.post("/viruslab/new/review", data={**values, "submit": "1"})
+    assert done.status_code == 302
+    submission = db.session.scalar(select(Submission))
+    assert submission.email == "owner@example.com"
+    assert [m["To"] for m in deliver(smtp)] == ["owner@example.com"]

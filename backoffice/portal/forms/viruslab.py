@@ -8,7 +8,6 @@ from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import (
     DateField,
-    EmailField,
     HiddenField,
     MultipleFileField,
     SelectField,
@@ -47,7 +46,6 @@ class ViruslabRequestForm(FlaskForm):
     last_update_date = DateField("Date of the last successful database update",
                                  validators=[InputRequired("Enter the date (YYYY-MM-DD).")],
                                  description="As shown by your product, for example 2026-11-24.")
-    email = EmailField("Your e-mail", validators=[InputRequired("Enter your e-mail address."), Length(max=254)])
     sample = FileField("File", description="If you send a file with an unknown virus, pack it into a zip archive "
                                            "with the password infected.")
     submit = SubmitField("Next")
@@ -57,14 +55,13 @@ class ViruslabReviewForm(FlaskForm):
     """The review step: the typed values travel back as hidden fields (the service checks them again);
     the file stays on the server, named in the session."""
 
-    VALUE_FIELDS = ("request_type", "description", "detection_seen", "product", "last_update_date", "email")
+    VALUE_FIELDS = ("request_type", "description", "detection_seen", "product", "last_update_date")
 
     request_type = HiddenField()
     description = HiddenField()
     detection_seen = HiddenField()
     product = HiddenField()
     last_update_date = HiddenField()
-    email = HiddenField()
     submit = SubmitField("Submit request")
     edit = SubmitField("Back to edit")
 

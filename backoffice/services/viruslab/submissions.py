@@ -36,7 +36,6 @@ from backoffice.models.viruslab import REQUEST_TYPE_LABELS
 from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.audit import record
-from backoffice.services.emails import normalise_email
 from backoffice.services.locking import locked
 from backoffice.services.viruslab import conversation, intake, verdicts
 from backoffice.services.viruslab.analysis import ANALYSE, RESCAN
@@ -54,13 +53,13 @@ OPEN_STATES = (SubmissionState.RECEIVED, SubmissionState.ANALYSING, SubmissionSt
 
 @dataclass
 class RequestForm:
-    """What the customer typed, as the service checks it."""
+    """What the customer typed, as the service checks it. No e-mail address: the lab writes to the account's own
+    address, confirmed when the account was activated (a typed one would let anyone make us mail a stranger)."""
 
     request_type: str
     description: str
     product: str
     last_update_date: date | None
-    email: str
     detection_seen: str | None = None
     file_name: str | None = None
 
@@ -80,13 +79,12 @@ def check_request(form: RequestForm, blob: StoredBlob | None) -> RequestForm:
     # "today" where the customer is: the last time zone to reach a date is UTC+14
     if form.last_update_date > (utcnow() + timedelta(hours=14)).date():
         raise ServiceError("The date of the last database update cannot be in the future.", "last_update_date")
-    email = normalise_email(form.email)
     detection = (form.detection_seen or "").strip() or None
     if form.request_type == RequestType.FALSE_ALARM and not detection:
         raise ServiceError("Enter the name of the detection your product showed.", "detection_seen")
     if form.request_type in NEEDS_FILE and blob is None:
         raise ServiceError("Attach the file (zip it with the password infected).", "sample")
-    return RequestForm(form.request_type, description[:20_000], product[:160], form.last_update_date, email,
+    return RequestForm(form.request_type, description[:20_000], product[:160], form.last_update_date,
                        detection[:255] if detection else None, (form.file_name or "")[:255] or None)
 
 
@@ -99,7 +97,7 @@ def create_submission(actor: Actor, customer: Customer, form: RequestForm, blob:
     submission = Submission(
         customer_id=customer.id, request_type=form.request_type, description=form.description,
         detection_seen=form.detection_seen, product=form.product, last_update_date=form.last_update_date,
-        email=form.email, file_name=form.file_name if sample else None, sample_id=sample.id if sample else None,
+        email=customer.email, file_name=form.file_name if sample else None, sample_id=sample.id if sample else None,
         state=SubmissionState.RECEIVED if sample else SubmissionState.WAITING,
     )
     _insert_with_number(submission)
@@ -107,7 +105,7 @@ def create_submission(actor: Actor, customer: Customer, form: RequestForm, blob:
         submission.analysis_job = enqueue(ANALYSE, {"submission_id": submission.id})
     record(actor, "viruslab.submitted", submission, after={"number": submission.number,
                                                            "sample": sample.sha256 if sample else None})
-    queue_mail(form.email, f"Your Virus Lab request {submission.number}", "viruslab_received",
+    queue_mail(customer.email, f"Your Virus Lab request {submission.number}", "viruslab_received",
                submission=submission, type_label=REQUEST_TYPE_LABELS[RequestType(form.request_type)])
     db.session.commit()
     return submission
