@@ -193,6 +193,8 @@ def load_config() -> dict:
     for name in ("CUSTOMER_LOGIN_RATE_LIMIT", "CUSTOMER_LOGIN_ACCOUNT_RATE_LIMIT", "ACCOUNT_MAIL_RATE_LIMIT",
                  "STAFF_LOGIN_RATE_LIMIT"):
         config[name] = _env(name, config[name])
+    # one Redis may serve several deployments (or test runs): each counts under its own prefix
+    config["RATELIMIT_KEY_PREFIX"] = _env("RATELIMIT_KEY_PREFIX", "backoffice")
     rate_uri = _env("RATELIMIT_STORAGE_URI")
     if rate_uri:
         config["RATELIMIT_STORAGE_URI"] = rate_uri
