@@ -9,6 +9,7 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from backoffice.input_bounds import BoundedInt
 from backoffice.services.viruslab.names import display_name
 
 log = logging.getLogger("backoffice")
@@ -32,6 +33,8 @@ def csp_nonce() -> str:
 
 
 def init_app(app: Flask) -> None:
+    # before any route is added: every <int:...> in the app matches only what a database id can be
+    app.url_map.converters["int"] = BoundedInt
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["format_bytes"] = format_bytes
     app.jinja_env.filters["display_name"] = display_name  # every file name a customer or an archive gave

@@ -14,6 +14,7 @@ from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 
+from backoffice.input_bounds import MAX_PAGE, bounded_int
 from backoffice.models import StaffRole
 from backoffice.security import current_staff
 
@@ -78,6 +79,20 @@ class StaffModelView(RoleGuard, ModelView):
     list_template = "console/list.html"
     column_type_formatters = CONSOLE_FORMATTERS
     column_type_formatters_detail = CONSOLE_DETAIL_FORMATTERS
+
+    def _get_list_extra_args(self):
+        """Flask-Admin's list arguments with the numbers bounded (a page past 64 bits reached the database)."""
+        args = super()._get_list_extra_args()
+        return args.clone(page=bounded_int(request.args.get("page"), 0, MAX_PAGE),
+                          sort=bounded_int(request.args.get("sort"), None, 1_000),
+                          sort_desc=bounded_int(request.args.get("desc"), None, 1))
+
+    def get_one(self, id):  # noqa: A002  Flask-Admin's name
+        """A record by the `id` argument; one that cannot be an id of this model is simply not found."""
+        key = self.model.__mapper__.primary_key
+        if len(key) == 1 and key[0].type.python_type is int and bounded_int(id) is None:
+            return None
+        return super().get_one(id)
 
     @property
     def can_create(self) -> bool:
