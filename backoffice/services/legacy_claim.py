@@ -2,45 +2,29 @@
 
 from __future__ import annotations
 
-from flask import current_app
-from sqlalchemy import select
-
 from backoffice.clock import utcnow
 from backoffice.extensions import db
-from backoffice.jobs import enqueue
 from backoffice.jobs.kinds import Claim, job_kind
 from backoffice.models import Customer, CustomerStatus, TokenPurpose
 from backoffice.security import Actor, hash_password
-from backoffice.services import ServiceError, tokens
+from backoffice.services import account_links, tokens
 from backoffice.services.audit import record
-from backoffice.services.emails import normalise_email
-from backoffice.services.mail_quota import queue_account_mail
 from backoffice.services.passwords import check_new_password
 
 CLAIM_JOB = "accounts.legacy_claim"
 
 
 def request_claim(email: str, actor: Actor) -> None:
-    """Mail a claim link to an imported account. The request only queues a job, the same for every address, so
-    the answer and its time reveal nothing; the job mails imported accounts and nobody else."""
-    try:
-        address = normalise_email(email)
-    except ServiceError:
-        return
-    record(actor, "customer.claim_requested", None, object_type="customers", after={"email": address})
-    enqueue(CLAIM_JOB, {"email": address})
-    db.session.commit()
+    """Mail a claim link to an imported account, through a job the same for every address (account_links)."""
+    account_links.ask_for_link(email, actor, CLAIM_JOB, "customer.claim_requested")
 
 
 @job_kind(CLAIM_JOB, max_attempts_key="MAIL_MAX_ATTEMPTS", retry_base_key="MAIL_RETRY_BASE_SECONDS",
           lease_key="MAIL_CLAIM_SECONDS")
 def mail_claim_link(claim: Claim, _context) -> None:
-    customer = db.session.scalar(select(Customer).where(Customer.email == claim.payload.get("email")))
-    if customer is None or customer.status != CustomerStatus.LEGACY:
-        return
-    raw = tokens.issue(customer, TokenPurpose.LEGACY_CLAIM)
-    queue_account_mail(customer.email, "Claim your account", "legacy_claim", customer=customer, token=raw,
-                       hours=current_app.config["LEGACY_CLAIM_TOKEN_HOURS"])
+    """The job behind request_claim: a link for an imported account, nothing for any other address."""
+    account_links.mail_link(claim.payload.get("email"), (CustomerStatus.LEGACY,), TokenPurpose.LEGACY_CLAIM,
+                            "Claim your account", "legacy_claim", "LEGACY_CLAIM_TOKEN_HOURS")
 
 
 def legacy_customer_for(raw_token: str) -> Customer:

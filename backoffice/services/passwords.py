@@ -9,19 +9,16 @@ from functools import cache
 from importlib.resources import files
 
 from flask import current_app
-from sqlalchemy import select
 
 from backoffice.extensions import db
-from backoffice.jobs import enqueue
 from backoffice.jobs.kinds import Claim, job_kind
 from backoffice.mail import queue_mail
 from backoffice.models import Customer, CustomerStatus, TokenPurpose
 from backoffice.models.accounts import new_session_epoch
 from backoffice.security import Actor, hash_password, verify_password
-from backoffice.services import ServiceError, tokens
+from backoffice.services import ServiceError, account_links, tokens
 from backoffice.services.audit import record
-from backoffice.services.emails import local_part, normalise_email
-from backoffice.services.mail_quota import queue_account_mail
+from backoffice.services.emails import local_part
 
 
 @cache
@@ -59,27 +56,17 @@ RESET_JOB = "accounts.password_reset"
 
 
 def request_reset(email: str, actor: Actor) -> None:
-    """FAQ §05: mail a single-use reset link. The request only queues a job, the same for every address, so
-    neither the answer nor its time tells whether the address has an account; the job decides and mails."""
-    try:
-        address = normalise_email(email)
-    except ServiceError:
-        return
-    record(actor, "customer.password_reset_requested", None, object_type="customers", after={"email": address})
-    enqueue(RESET_JOB, {"email": address})
-    db.session.commit()
+    """FAQ §05: mail a single-use reset link, through a job the same for every address (account_links)."""
+    account_links.ask_for_link(email, actor, RESET_JOB, "customer.password_reset_requested")
 
 
 @job_kind(RESET_JOB, max_attempts_key="MAIL_MAX_ATTEMPTS", retry_base_key="MAIL_RETRY_BASE_SECONDS",
           lease_key="MAIL_CLAIM_SECONDS")
 def mail_reset_link(claim: Claim, _context) -> None:
     """The job behind request_reset: a link for an active or pending account, nothing for any other address."""
-    customer = db.session.scalar(select(Customer).where(Customer.email == claim.payload.get("email")))
-    if customer is None or customer.status not in (CustomerStatus.ACTIVE, CustomerStatus.PENDING):
-        return
-    raw = tokens.issue(customer, TokenPurpose.PASSWORD_RESET)
-    queue_account_mail(customer.email, "Reset your password", "password_reset", customer=customer, token=raw,
-                       hours=current_app.config["PASSWORD_RESET_TOKEN_HOURS"])
+    account_links.mail_link(claim.payload.get("email"), (CustomerStatus.ACTIVE, CustomerStatus.PENDING),
+                            TokenPurpose.PASSWORD_RESET, "Reset your password", "password_reset",
+                            "PASSWORD_RESET_TOKEN_HOURS")
 
 
 def reset_password(raw_token: str, new: str, actor: Actor) -> Customer:
