@@ -78,11 +78,15 @@ def _give_up(job_id: int, payload: dict, error: str) -> None:
 
 
 def retry(message: OutboxMessage) -> bool:
-    """Queue a failed message again with a fresh set of attempts. False when it is no longer failed."""
-    if message.status != OutboxStatus.FAILED or message.job_id is None or not retry_failed(message.job_id):
-        return False
-    message.status = OutboxStatus.QUEUED
-    return True
+    """Queue a failed message again with a fresh set of attempts (its job's on_retry queues the message). False
+    when it is no longer failed."""
+    return message.status == OutboxStatus.FAILED and message.job_id is not None and retry_failed(message.job_id)
+
+
+def _queue_again(job_id: int, payload: dict) -> None:
+    message = _message_of(job_id)
+    if message is not None and message.status == OutboxStatus.FAILED:
+        message.status = OutboxStatus.QUEUED
 
 
 def _as_email(message: OutboxMessage) -> EmailMessage:
@@ -177,7 +181,8 @@ def _transport():
 
 
 @job_kind(SEND, max_attempts_key="MAIL_MAX_ATTEMPTS", retry_base_key="MAIL_RETRY_BASE_SECONDS",
-          lease_key="MAIL_CLAIM_SECONDS", batch_context=_transport, is_permanent=_is_permanent, on_give_up=_give_up)
+          lease_key="MAIL_CLAIM_SECONDS", batch_context=_transport, is_permanent=_is_permanent, on_give_up=_give_up,
+          on_retry=_queue_again)
 def send_message(claim: Claim, transport) -> None:
     """Send one queued message over the batch's transport and mark it sent."""
     message = _message_of(claim.job_id)

@@ -52,6 +52,9 @@ class JobKind:
     is_permanent: Callable[[Exception], bool] = lambda error: isinstance(error, PermanentJobError)
     # called with (job id, payload, error) in the transaction that marks the job failed for good
     on_give_up: Callable[[int, dict, str], None] | None = None
+    # called with (job id, payload) in the transaction that queues a failed job again: what waited on the job
+    # (a message, a request) goes back to waiting, whichever Retry button was used
+    on_retry: Callable[[int, dict], None] | None = None
 
     @property
     def max_attempts(self) -> int:

@@ -112,12 +112,18 @@ def fail(claim: Claim, error: Exception | str, permanent: bool = False) -> str |
 
 
 def retry_failed(job_id: int) -> bool:
-    """Queue a failed job again with a fresh set of attempts (a staff action). A conditional update: False when
-    the job is no longer failed (someone retried it first)."""
-    result = db.session.execute(
+    """Queue a failed job again with a fresh set of attempts (a staff action), and let its kind put back what
+    waited on it. A conditional update: False when the job is no longer failed (someone retried it first)."""
+    row = db.session.execute(
         update(Job).where(Job.id == job_id, Job.state == JobState.FAILED)
         .values(state=JobState.QUEUED, attempts=0, run_after=utcnow(), lease_token=None, leased_until=None,
-                finished_at=None),
+                finished_at=None)
+        .returning(Job.kind, Job.payload),
         execution_options={"synchronize_session": False},
-    )
-    return result.rowcount == 1
+    ).first()
+    if row is None:
+        return False
+    kind = kinds.get(row.kind)
+    if kind is not None and kind.on_retry:
+        kind.on_retry(job_id, row.payload or {})
+    return True

@@ -71,8 +71,16 @@ def _give_up(_job_id: int, payload: dict, error: str) -> None:
         submission.analysis_error = error
 
 
+def _analyse_again(job_id: int, payload: dict) -> None:
+    """A failed analysis queued again: the request is received once more (and analysed by this same job)."""
+    submission = db.session.get(Submission, payload.get("submission_id"))
+    if submission is not None and submission.analysis_job_id == job_id \
+            and submission.state == SubmissionState.ANALYSIS_FAILED:
+        submission.state = SubmissionState.RECEIVED
+
+
 @job_kind(ANALYSE, max_attempts_key="ANALYSIS_MAX_ATTEMPTS", retry_base_key="ANALYSIS_RETRY_BASE_SECONDS",
-          lease_key="ANALYSIS_LEASE_SECONDS", on_give_up=_give_up)
+          lease_key="ANALYSIS_LEASE_SECONDS", on_give_up=_give_up, on_retry=_analyse_again)
 def analyse_submission(claim: Claim, _context) -> None:
     submission = db.session.get(Submission, claim.payload.get("submission_id"))
     if submission is None or submission.state not in ANALYSABLE or submission.analysis_job_id != claim.job_id:

@@ -189,11 +189,10 @@ def retry_analysis(actor: Actor, submission: Submission) -> Submission:
     """Queue a failed analysis again (an analyst's action), with a fresh set of attempts."""
     if submission.state != SubmissionState.ANALYSIS_FAILED or submission.analysis_job_id is None:
         raise ServiceError("Only a request whose analysis failed can be analysed again.")
-    if not retry_failed(submission.analysis_job_id):
+    before = {"state": submission.state, "analysis_error": submission.analysis_error}
+    if not retry_failed(submission.analysis_job_id):  # its job's on_retry makes the request received again
         db.session.rollback()
         raise ServiceError("This analysis is already queued again.")
-    before = {"state": submission.state, "analysis_error": submission.analysis_error}
-    submission.state = SubmissionState.RECEIVED
     record(actor, "viruslab.analysis_retried", submission, before=before, after={"state": submission.state})
     db.session.commit()
     return submission
