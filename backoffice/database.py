@@ -6,7 +6,10 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+
+from backoffice.extensions import db
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -34,6 +37,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def upsert_insert(model):
+    """INSERT for `model` on the current backend, with its ON CONFLICT clauses (both dialects have them; the
+    generic insert has not)."""
+    dialect_insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    return dialect_insert(model)
 
 
 # Objects that exist only for one backend (search indexes) are created by hand in the migrations and are not

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from backoffice.clock import utcnow
+from backoffice.database import upsert_insert
 from backoffice.extensions import db
 from backoffice.mail import queue_mail
 from backoffice.models import MailQuota
@@ -26,8 +26,7 @@ def take(address: str) -> bool:
     """Count one account mail to `address` in this hour; False (nothing counted) once the hour's cap is reached."""
     window = utcnow().replace(minute=0, second=0, microsecond=0)
     cap = current_app.config["ACCOUNT_MAILS_PER_ADDRESS_HOUR"]
-    dialect_insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(MailQuota).values(address=address, window_start=window, sent=1)
+    statement = upsert_insert(MailQuota).values(address=address, window_start=window, sent=1)
     statement = statement.on_conflict_do_update(
         index_elements=["address", "window_start"], set_={"sent": MailQuota.sent + 1},
         where=MailQuota.sent < cap).returning(MailQuota.sent)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from backoffice.clock import utcnow
+from backoffice.database import upsert_insert
 from backoffice.extensions import db
 from backoffice.jobs.kinds import Claim, job_kind
 from backoffice.models import (
@@ -157,8 +157,7 @@ def _analyse(run: Run, sample: Sample, name: str, path: str, depth: int, parent:
 
 def _link_member(archive: Sample, member: Sample, name: str) -> None:
     """Record that `archive` holds `member` under `name` (once, even when two runs find it at the same time)."""
-    dialect_insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    db.session.execute(dialect_insert(ArchiveMember).values(archive_id=archive.id, member_id=member.id,
+    db.session.execute(upsert_insert(ArchiveMember).values(archive_id=archive.id, member_id=member.id,
                                                             member_name=name[:1024])
                        .on_conflict_do_nothing(index_elements=["archive_id", "member_id", "member_name"]))
 

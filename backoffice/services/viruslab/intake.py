@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import magic
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from backoffice.clock import utcnow
+from backoffice.database import upsert_insert
 from backoffice.extensions import db
 from backoffice.models import ArchiveState, Sample
 from backoffice.storage import StoredBlob, blob_path
@@ -16,8 +16,7 @@ from backoffice.storage import StoredBlob, blob_path
 def sample_for_blob(blob: StoredBlob) -> tuple[Sample, bool]:
     """The Sample of `blob`, inserted if new. INSERT ... ON CONFLICT DO NOTHING lets the database settle a race:
     a concurrent insert of the same SHA-256 waits for the first to commit, then finds the row. The caller commits."""
-    dialect_insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(Sample).values(
+    statement = upsert_insert(Sample).values(
         sha256=blob.sha256, md5=blob.md5, sha1=blob.sha1, sha512=blob.sha512, size=blob.size,
         archive_state=ArchiveState.NOT_ARCHIVE, first_seen_at=utcnow(),
     ).on_conflict_do_nothing(index_elements=["sha256"]).returning(Sample.id)
