@@ -101,8 +101,7 @@ def analyse_submission(claim: Claim, _context) -> None:
     submission.state = SubmissionState.WAITING
     submission.analysed_at = utcnow()
     submission.analysis_error = None
-    db.session.flush()
-    verdicts.answer_if_known(submission)
+    verdicts.answer_if_known(submission)  # flushes first: it reads the verdicts as the database has them
 
 
 @job_kind(RESCAN, max_attempts_key="ANALYSIS_MAX_ATTEMPTS", retry_base_key="ANALYSIS_RETRY_BASE_SECONDS",

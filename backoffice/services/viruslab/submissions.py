@@ -179,8 +179,7 @@ def set_verdict(actor: Actor, sample: Sample, verdict: str, detection_name: str 
                                  notes=(notes or "").strip() or None, staff_id=actor.id))
     record(actor, "sample.verdict_set", sample, before=before,
            after={"verdict": verdict, "detection_name": detection_name})
-    db.session.flush()
-    verdicts.answer_requests_holding(sample)
+    verdicts.answer_requests_holding(sample)  # its query flushes the new verdict before locking the requests
     db.session.commit()
     return sample
 
