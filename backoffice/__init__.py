@@ -15,6 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
     from backoffice.extensions import csrf, db, limiter, login_manager, migrate
 
     database.configure_engine(app)
+    web.init_app(app)  # first: its input boundary runs before every other hook, its converters before any route
     db.init_app(app)
     migrate.init_app(app, db, directory=str(database.MIGRATIONS_DIR))
     csrf.init_app(app)
@@ -22,9 +23,6 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     import backoffice.security  # noqa: F401  registers the user loader
-
-    web.init_app(app)
-
     from backoffice.portal import portal
 
     app.register_blueprint(portal)

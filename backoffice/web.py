@@ -9,7 +9,8 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from backoffice.input_bounds import BoundedInt
+from backoffice.inputs.numbers import BoundedInt
+from backoffice.inputs.wire import BoundaryRequest, address_problem
 from backoffice.services.viruslab.names import display_name
 
 log = logging.getLogger("backoffice")
@@ -21,6 +22,7 @@ ERROR_TITLES = {
     405: "Method not allowed",
     408: "Request timed out",
     413: "File too large",
+    414: "Address too long",
     429: "Too many requests",
     500: "Something went wrong",
 }
@@ -35,6 +37,13 @@ def csp_nonce() -> str:
 def init_app(app: Flask) -> None:
     # before any route is added: every <int:...> in the app matches only what a database id can be
     app.url_map.converters["int"] = BoundedInt
+    app.request_class = BoundaryRequest
+
+    @app.before_request
+    def refuse_unusable_address():
+        """First of all hooks: a path or query argument no page accepts ends the request before any query runs."""
+        problem = address_problem()
+        return _error_page(*problem) if problem else None
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["format_bytes"] = format_bytes
     app.jinja_env.filters["display_name"] = display_name  # every file name a customer or an archive gave

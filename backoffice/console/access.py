@@ -14,7 +14,8 @@ from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 
-from backoffice.input_bounds import MAX_PAGE, bounded_int
+from backoffice.inputs.forms import BoundedModelForm
+from backoffice.inputs.numbers import MAX_PAGE, bounded_int
 from backoffice.models import StaffRole
 from backoffice.security import current_staff
 
@@ -79,6 +80,7 @@ class StaffModelView(RoleGuard, ModelView):
     list_template = "console/list.html"
     column_type_formatters = CONSOLE_FORMATTERS
     column_type_formatters_detail = CONSOLE_DETAIL_FORMATTERS
+    form_base_class = BoundedModelForm  # each field's text checked before any service sees it
 
     def _get_list_extra_args(self):
         """Flask-Admin's list arguments with the numbers bounded (a page past 64 bits reached the database)."""

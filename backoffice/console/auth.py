@@ -5,11 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from backoffice.extensions import limiter
+from backoffice.inputs.forms import BoundedForm
 from backoffice.security import StaffIdentity, current_staff, request_actor, sign_in, sign_out
 from backoffice.services import ServiceError
 from backoffice.services import staff as staff_service
@@ -17,7 +17,7 @@ from backoffice.services import staff as staff_service
 console_auth = Blueprint("console_auth", __name__, url_prefix="/console")
 
 
-class StaffLoginForm(FlaskForm):
+class StaffLoginForm(BoundedForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
     submit = SubmitField("Sign in to the console")

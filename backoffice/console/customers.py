@@ -101,6 +101,8 @@ class CustomerView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
             customer_service.update_customer(model, values, request_actor())
         except ServiceError as error:
             db.session.rollback()
+            if error.field in form:
+                form[error.field].errors = [error.message]  # beside the field the message is about
             flash(error.message, "error")
             return False
         return True

@@ -9,6 +9,7 @@ from flask_admin import expose
 from backoffice.clock import utcnow
 from backoffice.console.access import write_required
 from backoffice.extensions import db
+from backoffice.inputs.numbers import bounded_int
 from backoffice.models import CannedResponse
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
@@ -38,9 +39,9 @@ class TicketPageMixin:
     def ticket_view(self, number: str):
         ticket = self._ticket(number)
         body = request.args.get("body", "")
-        canned_id = request.args.get("canned", "")
-        if canned_id.isdigit():  # "Insert" a canned response without JavaScript: the page comes back with it
-            response = db.session.get(CannedResponse, int(canned_id))
+        canned_id = bounded_int(request.args.get("canned"))
+        if canned_id is not None:  # "Insert" a canned response without JavaScript: the page comes back with it
+            response = db.session.get(CannedResponse, canned_id)
             body = ((body + "\n\n") if body else "") + response.body if response else body
         return self.render(
             "console/tickets/ticket.html", ticket=ticket, body=body,

@@ -11,6 +11,7 @@ from backoffice.clock import utcnow
 from backoffice.console.access import StaffBaseView, staff_role, write_required
 from backoffice.console.ticket_page import TicketPageMixin
 from backoffice.extensions import db
+from backoffice.inputs.numbers import bounded_ids
 from backoffice.models import Attachment, Product, StaffRole
 from backoffice.models.support import TicketPriority
 from backoffice.security import current_staff, request_actor
@@ -50,7 +51,7 @@ class TicketQueueView(TicketPageMixin, StaffBaseView):
     @expose("/bulk", methods=["POST"])
     @write_required
     def bulk_view(self):
-        ids = [int(v) for v in request.form.getlist("ticket_id") if v.isdigit()]
+        ids = bounded_ids(request.form.getlist("ticket_id"))
         values = {"assignee_id": request.form.get("bulk_assignee"), "status": request.form.get("bulk_status"),
                   "priority": request.form.get("bulk_priority")}
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
+from backoffice.inputs.numbers import bounded_ids
 from backoffice.portal import portal
 from backoffice.portal.captcha import arm_captcha
 from backoffice.portal.forms.support import (
@@ -101,8 +102,11 @@ def support_step(key: str, step: int):
     going_back = action == "back"
     values = {name: form[name].data for name in FIELDS[step]}
     uploads = [f for name in ("files", "sysinfo") if name in form for f in (form[name].data or [])]
-    remove = [int(v) for v in request.form.getlist("remove_file") if v.isdigit()]
-    if step == 2 and action == "next" and not form.validate():  # the captcha; nothing else is checked here
+    remove = bounded_ids(request.form.getlist("remove_file"))
+    valid = form.validate()  # the input boundary on every field, and on step 2 the captcha
+    if any(name != "captcha" for name in form.errors):  # text that cannot be stored: nothing of the step is saved
+        return _render(step, draft, form, 422)
+    if not valid and action == "next":  # only the captcha: keep the choice and ask again
         wizard.save_step(draft, step, values, advance=False)
         return _render(step, draft, form, 422)
     try:

@@ -9,6 +9,7 @@ from backoffice.models import Customer, CustomerStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.audit import record, update_audited
+from backoffice.services.profile import PROFILE_FIELDS, clean_profile
 
 MIN_SEARCH_LENGTH = 3  # the trigram indexes behind search need three characters
 EDITABLE_FIELDS = ["name", "country", "city", "address", "phone", "company", "company_address",
@@ -48,8 +49,9 @@ def update_customer(customer: Customer, values: dict, actor: Actor) -> Customer:
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise ServiceError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
-    if values.get("country") and len(values["country"]) != 2:
-        raise ServiceError("Use the two-letter ISO 3166 country code.", "country")
+    if any(name in values for name in PROFILE_FIELDS):
+        current = {name: getattr(customer, name) for name in PROFILE_FIELDS}
+        values = {**values, **clean_profile({**current, **values}, complete=False)}
     if update_audited(customer, EDITABLE_FIELDS, values, actor, "customer.updated"):
         db.session.commit()
     return customer

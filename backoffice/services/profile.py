@@ -24,20 +24,23 @@ def country_choices() -> list[tuple[str, str]]:
     return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])
 
 
-def clean_profile(values: dict) -> dict:
-    """The §04 fields trimmed and checked: country a real ISO 3166 code, telephone stored as E.164."""
+def clean_profile(values: dict, *, complete: bool = True) -> dict:
+    """The §04 fields trimmed and checked: country a real ISO 3166 code, telephone stored as E.164. The customer's
+    own form must be `complete`; staff may leave fields empty (a legacy record lacks them) but not store a wrong
+    one: the same rules, the same messages."""
     cleaned = {name: (values.get(name) or "").strip() or None for name in PROFILE_FIELDS}
     for name, message in REQUIRED.items():
-        if not cleaned[name]:
+        if complete and not cleaned[name]:
             raise ServiceError(message, name)
     for name, limit in MAX_LENGTHS.items():
         if cleaned[name] and len(cleaned[name]) > limit:
             raise ServiceError(f"Use at most {limit} characters.", name)
-    country = cleaned["country"].upper()
-    if pycountry.countries.get(alpha_2=country) is None:
+    country = (cleaned["country"] or "").upper() or None
+    if country and pycountry.countries.get(alpha_2=country) is None:
         raise ServiceError("Choose a country from the list.", "country")
     cleaned["country"] = country
-    cleaned["phone"] = normalise_phone(cleaned["phone"], country)
+    if cleaned["phone"]:
+        cleaned["phone"] = normalise_phone(cleaned["phone"], country)
     if cleaned["company_admin_email"]:
         cleaned["company_admin_email"] = normalise_email(cleaned["company_admin_email"], "company_admin_email")
     return cleaned

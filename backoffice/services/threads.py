@@ -3,16 +3,13 @@ checked, and who a message says wrote it. The threads differ in their states and
 
 from __future__ import annotations
 
-import re
-
+from backoffice.inputs.text import text_problem
 from backoffice.models.support import AuthorKind, MessageKind
 from backoffice.security import Actor
 from backoffice.services import ServiceError
 
 BODY_MAX = 20_000
 EMPTY = "Write a message or attach a file."
-# what a textarea may carry: tabs and line breaks, but no NUL (PostgreSQL refuses it) or other control characters
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def has_files(uploads: list) -> bool:
@@ -20,12 +17,15 @@ def has_files(uploads: list) -> bool:
 
 
 def check_body(body: str | None, uploads: list, empty: str = EMPTY, field: str = "body") -> str:
-    """The body as stored: stripped, without control characters; refused if empty with no file, or too long."""
-    body = _CONTROL.sub("", body if isinstance(body, str) else "").strip()
+    """The body as stored, stripped; refused with the input boundary's message (a NUL or control character,
+    bytes that are not UTF-8, over BODY_MAX), or if empty with no file."""
+    body = body if isinstance(body, str) else ""
+    problem = text_problem(body, multiline=True, max_length=BODY_MAX)
+    if problem:
+        raise ServiceError(problem, field)
+    body = body.strip()
     if not body and not has_files(uploads):
         raise ServiceError(empty, field)
-    if len(body) > BODY_MAX:
-        raise ServiceError(f"Keep the message under {BODY_MAX:,} characters.", field)
     return body
 
 

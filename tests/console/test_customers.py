@@ -172,3 +172,39 @@ def test_the_detail_page_shows_the_fields(staff, make, client):
 def test_an_unknown_customer_is_not_a_500(staff, client):
     response = client.get("/console/customers/details/?id=999999")
     assert response.status_code in (302, 404)
+
+
+EDIT_FORM = {"name": "Jean Dupont", "country": "FR", "city": "", "address": "", "phone": "", "company": "",
+             "company_address": "", "company_admin_email": ""}
+
+
+@pytest.mark.parametrize("phone, message", [
+    ("call me maybe", "Enter a valid telephone number"),
+    ("+33 1 23", "Enter a valid telephone number"),
+])
+def test_staff_cannot_store_a_phone_the_portal_would_refuse(make, console, people, client, phone, message):
+    console.login(make.staff("support").email, PASSWORD)
+    jean = people["jean"]
+    response = client.post(f"/console/customers/edit/?id={jean.id}", data={**EDIT_FORM, "phone": phone})
+    assert response.status_code == 200 and message in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(jean), jean.id).phone is None
+
+
+def test_staff_phone_is_stored_as_the_portal_stores_it(make, console, people, client):
+    console.login(make.staff("support").email, PASSWORD)
+    jean = people["jean"]
+    response = client.post(f"/console/customers/edit/?id={jean.id}", data={**EDIT_FORM, "phone": "01 23 45 67 89"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(jean), jean.id).phone == "+33123456789"
+
+
+def test_a_nul_in_a_console_field_is_refused_beside_it(make, console, people, client):
+    console.login(make.staff("support").email, PASSWORD)
+    jean = people["jean"]
+    response = client.post(f"/console/customers/edit/?id={jean.id}", data={**EDIT_FORM, "city": "Pa\x00ris"})
+    assert response.status_code == 200
+    assert "This contains a NUL character" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(jean), jean.id).city is None

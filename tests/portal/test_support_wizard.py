@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backoffice.extensions import db
-from backoffice.models import Ticket, WizardDraft
+from backoffice.models import Attachment, Ticket, WizardDraft
 from tests.support.helpers import product_with_code
 
 MB = 1024 * 1024
@@ -198,3 +198,47 @@ def test_step_two_asks_for_the_captcha_when_it_is_on(web, app):
     with web.session_transaction() as session:
         session[SESSION_KEY] = challenge_id
     assert step(web, key, 2, {"product_id": "", "captcha": answer.lower()}).location.endswith("/step/3")
+
+
+def _stored_blobs(app) -> list:
+    from pathlib import Path
+
+    root = Path(app.config["STORAGE_DIR"])
+    return [path for path in root.rglob("*") if path.is_file() and "tmp" not in path.parts]
+
+
+def test_a_refused_step_stores_none_of_its_files(web, app):
+    key = start(web)
+    step(web, key, 1, {"type_code": "presale"})
+    step(web, key, 2, {"product_id": ""})
+    response = step(web, key, 3, {"subject": "Hi", "description": "Too short a subject, and a file along.",
+                                  "files": (io.BytesIO(b"x" * 900_000), "scan.pdf")},
+                    content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Write a subject of at least 5 characters." in page and "Attach the file again" in page
+    assert _stored_blobs(app) == []
+    draft = db.session.scalars(select(WizardDraft)).one()
+    assert draft.data["description"] == "Too short a subject, and a file along."
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+@pytest.mark.parametrize("subject, message", [
+    ("Printer\x00driver", "This contains a NUL character"),
+    ("Printer\udcffdriver", "not valid UTF-8"),
+    ("x" * 1001, "at most 1,000 characters"),
+])
+def test_text_the_boundary_refuses_saves_nothing_of_the_step(web, subject, message):
+    key = start(web)
+    step(web, key, 1, {"type_code": "presale"})
+    step(web, key, 2, {"product_id": ""})
+    step(web, key, 3, {"subject": "Licence price", "description": "How much for five computers, please?"})
+    if "\udcff" in subject:  # the raw byte 0xFF, as a browser would send text that is not UTF-8
+        response = web.post(f"/support/new/{key}/step/3", data="action=next&description=Still+fine+text+here"
+                            "&subject=Printer%FFdriver", content_type="application/x-www-form-urlencoded")
+    else:
+        response = step(web, key, 3, {"subject": subject, "description": "Still fine text here"})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    db.session.expire_all()
+    draft = db.session.scalars(select(WizardDraft)).one()
+    assert draft.data["subject"] == "Licence price"  # the last good save stands

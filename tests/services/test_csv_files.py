@@ -1,16 +1,19 @@
 """CSV files the system writes: a cell a spreadsheet would run as a formula arrives as text, and a stream that
-breaks part-way says so in the file instead of ending silently."""
+breaks part-way says so in the file instead of ending silently. CSV files it reads: a cell it cannot use is refused
+with its line."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from backoffice.extensions import db
-from backoffice.services.csv_files import INCOMPLETE_LINE, csv_text, ending_visibly, neutral
+from backoffice.services import ServiceError
+from backoffice.services.csv_files import INCOMPLETE_LINE, CsvRows, csv_text, ending_visibly, neutral
 from backoffice.services.licensing import export
 from tests.factories import PASSWORD
 from tests.licensing_helpers import make_code, make_product
@@ -76,3 +79,20 @@ def test_an_export_whose_database_connection_dies_mid_stream_says_it_is_incomple
     assert body.endswith(INCOMPLETE_LINE)
     assert len(body.splitlines()) < 1 + 6 + 1  # not every code: the file says it is cut short
     db.session.rollback()
+
+
+@pytest.mark.parametrize("content, message", [
+    ("code,reason,note\r\nAAAA,fraud," + "x" * 140_000 + "\r\n", "Line 2 cannot be read: a cell is longer than"),
+    ("code,reason,note\r\nAAAA,fraud,a\x00b\r\n", "Line 2: a cell cannot be used. This contains a NUL character"),
+    ("code,reason,note\r\nAAAA,fraud,\x1b[31m\r\n", "Line 2: a cell cannot be used. This contains a control"),
+])
+def test_a_file_that_cannot_be_read_is_refused_with_its_line(content, message):
+    with pytest.raises(ServiceError, match=re.escape(message)):
+        list(CsvRows(io.StringIO(content, newline="")))
+
+
+def test_bytes_that_are_not_utf8_are_refused_with_the_line_they_start_on():
+    lines = io.TextIOWrapper(io.BytesIO(b"code,reason\r\nAAAA,fraud\r\nBBBB,\xff\xfe\r\n"), encoding="utf-8-sig",
+                             newline="")
+    with pytest.raises(ServiceError, match="not UTF-8 text"):
+        list(CsvRows(lines))

@@ -127,13 +127,15 @@ def test_a_closed_request_refuses_new_messages_and_writes_nothing(app, make):
     assert fresh(submission).state == "closed"
 
 
-@pytest.mark.parametrize("body", ["", "   \n ", "\x00\x01"])
-def test_an_empty_message_with_no_file_is_refused(app, make, body):
+@pytest.mark.parametrize("body, message", [("", "Write a message or attach a file."),
+                                           ("   \n ", "Write a message or attach a file."),
+                                           ("\x00\x01", "This contains a NUL character")])
+def test_an_empty_or_unstorable_message_with_no_file_is_refused(app, make, body, message):
     submission = analysed(os.urandom(500))
-    with pytest.raises(ServiceError, match="Write a message or attach a file.") as refused:
+    with pytest.raises(ServiceError, match=message) as refused:
         conversation.customer_reply(submission, customer_actor(submission), body, [Upload(io.BytesIO(b""), "")])
     assert refused.value.field == "body"
-    with pytest.raises(ServiceError, match="Keep the message under"):
+    with pytest.raises(ServiceError, match="at most 20,000 characters"):
         conversation.customer_reply(submission, customer_actor(submission), "x" * 20_001, [])
     assert count(LabMessage) == 0
 

@@ -11,6 +11,7 @@ from backoffice.console.access import write_required
 from backoffice.console.licensing.forms import GenerateForm, UploadForm
 from backoffice.console.licensing.uploads import limit_upload, uploaded_lines
 from backoffice.extensions import db
+from backoffice.inputs.numbers import bounded_int
 from backoffice.models import CodeState, Product
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
@@ -70,7 +71,7 @@ class CodeBulkMixin:
 
     @expose("/export.csv")
     def export_view(self):
-        product_id = request.args.get("product", type=int)
+        product_id = bounded_int(request.args.get("product"))
         state = request.args.get("state") or None
         if state not in (None, *[s.value for s in CodeState]):
             state = None

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from backoffice.inputs.forms import BoundedForm
 from backoffice.portal.captcha import captcha_field
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BoundedForm):
     email = EmailField("E-mail", validators=[DataRequired("Enter your e-mail address."), Length(max=254)],
                        render_kw={"autocomplete": "username"})
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1024)],
@@ -19,13 +19,13 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BoundedForm):
     email = EmailField("E-mail", validators=[DataRequired("Enter the e-mail address of your account."),
                                              Length(max=254)], render_kw={"autocomplete": "username"})
     submit = SubmitField("Send me a reset link")
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(BoundedForm):
     """Choosing a password from a mailed link: password reset and account claim."""
 
     password = PasswordField("New password", validators=[DataRequired("Choose a password."), Length(max=1024)],
@@ -36,7 +36,7 @@ class NewPasswordForm(FlaskForm):
     submit = SubmitField("Save the new password")
 
 
-class ClaimRequestForm(FlaskForm):
+class ClaimRequestForm(BoundedForm):
     email = EmailField("E-mail of your Personal Cabinet account",
                        validators=[DataRequired("Enter your e-mail address."), Length(max=254)])
     submit = SubmitField("Send me the claim link")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from backoffice.inputs.forms import BoundedForm
 from backoffice.services.licensing.normalise import FORMAT_HELP
 
 
-class AddCodeForm(FlaskForm):
+class AddCodeForm(BoundedForm):
     # Length is generous: pasted codes carry spaces and other separators that normalisation removes.
     code = StringField("Activation code", validators=[DataRequired("Enter the activation code."), Length(max=100)],
                        description=FORMAT_HELP,
@@ -17,6 +17,6 @@ class AddCodeForm(FlaskForm):
     submit = SubmitField("Apply")
 
 
-class RemoveCodeForm(FlaskForm):
+class RemoveCodeForm(BoundedForm):
     agree = BooleanField("I agree", validators=[DataRequired("Tick \"I agree\" to confirm the removal.")])
     submit = SubmitField("Remove this activation code")

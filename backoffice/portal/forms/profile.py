@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from backoffice.inputs.forms import BoundedForm
 from backoffice.services.profile import country_choices
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BoundedForm):
     name = StringField("Name or nickname", validators=[DataRequired("Enter your name or a nickname."),
                                                        Length(max=120)], render_kw={"autocomplete": "name"})
     country = SelectField("Country", validators=[DataRequired("Choose your country.")],
@@ -44,7 +44,7 @@ class ActivationForm(ProfileForm):
     submit = SubmitField("Activate my account")
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(BoundedForm):
     new_email = EmailField("New e-mail", validators=[DataRequired("Enter the new address."), Length(max=254)],
                            render_kw={"autocomplete": "email"})
     password = PasswordField("Your current password", validators=[DataRequired("Enter your password."),
@@ -53,7 +53,7 @@ class EmailChangeForm(FlaskForm):
     submit = SubmitField("Send the confirmation link")
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(BoundedForm):
     current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password."),
                                                                       Length(max=1024)],
                                      render_kw={"autocomplete": "current-password"})
@@ -65,12 +65,12 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField("Save the new password")
 
 
-class SubscriptionForm(FlaskForm):
+class SubscriptionForm(BoundedForm):
     news = BooleanField("Send me the news by e-mail")
     submit = SubmitField("Save my choice")
 
 
-class CloseAccountForm(FlaskForm):
+class CloseAccountForm(BoundedForm):
     password = PasswordField("Your password", validators=[DataRequired("Enter your password to confirm."),
                                                           Length(max=1024)],
                              render_kw={"autocomplete": "current-password"})

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from backoffice.inputs.forms import BoundedForm
 from backoffice.portal.captcha import captcha_field
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(BoundedForm):
     email = EmailField("E-mail", validators=[DataRequired("Enter your e-mail address."), Length(max=254)],
                        render_kw={"autocomplete": "email"})
     password = PasswordField(

@@ -3,7 +3,6 @@ on a request's conversation."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import (
@@ -17,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from backoffice.inputs.forms import BoundedForm
 from backoffice.models.viruslab import REQUEST_TYPE_LABELS
 
 # The product is stored as text chosen from this list (the product catalogue is a separate feature).
@@ -32,7 +32,7 @@ PRODUCT_CHOICES = [
 REQUEST_TYPE_CHOICES = [(value.value, label) for value, label in REQUEST_TYPE_LABELS.items()]
 
 
-class ViruslabRequestForm(FlaskForm):
+class ViruslabRequestForm(BoundedForm):
     request_type = SelectField("Request type", choices=REQUEST_TYPE_CHOICES,
                                validators=[InputRequired("Choose the request type.")])
     description = TextAreaField("Describe your problem in all the details",
@@ -51,7 +51,7 @@ class ViruslabRequestForm(FlaskForm):
     submit = SubmitField("Next")
 
 
-class ViruslabReviewForm(FlaskForm):
+class ViruslabReviewForm(BoundedForm):
     """The review step: the typed values travel back as hidden fields (the service checks them again);
     the file stays on the server, named in the session."""
 
@@ -66,7 +66,7 @@ class ViruslabReviewForm(FlaskForm):
     edit = SubmitField("Back to edit")
 
 
-class LabReplyForm(FlaskForm):
+class LabReplyForm(BoundedForm):
     """A message to the Virus Lab on one request, with files to add to it (analysed like the first)."""
 
     body = TextAreaField("Your message to the Virus Lab", render_kw={"rows": 5})

@@ -3,7 +3,6 @@ entry stays with who lifted it, when and why. Adding is all-or-nothing with ever
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from backoffice.models import ActivationCode, BlacklistEntry, BlacklistReason
 from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.audit import record
+from backoffice.services.csv_files import CsvRows
 from backoffice.services.licensing.normalise import FORMAT_HELP, normalise_code
 from backoffice.services.licensing.report import BulkReport, chunks
 
@@ -90,7 +90,7 @@ def lines_from_form(codes_text: str, reason: str, note: str | None) -> list[Blac
 
 def lines_from_csv(text_lines: Iterable[str]) -> Iterator[BlacklistLine]:
     """CSV with the header `code,reason,note` (note optional); line numbers count the header as line 1."""
-    reader = csv.reader(text_lines)
+    reader = CsvRows(text_lines)
     header = [column.strip().lower() for column in next(reader, [])]
     if header[:2] != BLACKLIST_CSV_HEADER[:2] or header[2:] not in ([], BLACKLIST_CSV_HEADER[2:]):
         raise ServiceError(f"The first line must be the header: {','.join(BLACKLIST_CSV_HEADER)}.")

@@ -8,7 +8,6 @@ INSERT ... SELECT move the rows into activation_codes, in the same transaction.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
@@ -22,6 +21,7 @@ from backoffice.models.types import UTCDateTime
 from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.audit import record
+from backoffice.services.csv_files import CsvRows
 from backoffice.services.licensing.manage import MAX_SEATS
 from backoffice.services.licensing.normalise import FORMAT_HELP, normalise_code
 from backoffice.services.licensing.report import BulkReport
@@ -47,7 +47,7 @@ def import_codes(text_lines: Iterable[str], actor: Actor, dry_run: bool = False,
                  progress: Callable[[int], object] = lambda lines: None) -> BulkReport:
     """Read `code,product,seats,valid_from,expires_at` lines and add every code, or none."""
     report = BulkReport(dry_run=dry_run)
-    reader = csv.reader(text_lines)
+    reader = CsvRows(text_lines)
     header = [column.strip().lower() for column in next(reader, [])]
     if header != CODES_CSV_HEADER:
         raise ServiceError(f"The first line must be the header: {','.join(CODES_CSV_HEADER)}.")

@@ -52,28 +52,60 @@ def limits_text() -> str:
 
 def store_uploads(uploads: list, already: int = 0, field: str = "files",
                   source: str = AttachmentSource.WEB) -> list[Attachment]:
-    """Store each upload (skipping empty file inputs) as an unsaved Attachment with no owner yet.
+    """Store each upload (skipping empty file inputs) as an unsaved Attachment with no owner yet, or none of them.
 
-    `already` is the size of the files the draft or reply holds so far; the total cap counts them too.
+    `already` is the size of the files the draft or reply holds so far; the total cap counts them too. The sizes
+    are checked before the first byte is stored, so a refused step or reply leaves nothing behind in the store.
     """
-    config = current_app.config
-    per_file, total = config["ATTACHMENT_MAX_BYTES"], config["ATTACHMENTS_TOTAL_MAX_BYTES"]
+    uploads = [upload for upload in uploads if getattr(upload, "filename", None)]  # not empty inputs, not text
+    _check_sizes(uploads, already, field)
+    per_file, total = current_app.config["ATTACHMENT_MAX_BYTES"], current_app.config["ATTACHMENTS_TOTAL_MAX_BYTES"]
     stored = []
     used = already
     for upload in uploads:
-        if not getattr(upload, "filename", None):  # an empty file input, or text sent where a file belongs
-            continue
         filename = clean_filename(upload.filename)
-        room = total - used
-        try:
-            blob = store_stream(upload.stream, max_bytes=min(per_file, max(room, 0)))
+        try:  # the limits again, for a stream whose size could not be told beforehand
+            blob = store_stream(upload.stream, max_bytes=min(per_file, max(total - used, 0)))
         except BlobTooLarge as error:
-            if error.limit >= per_file:
-                raise ServiceError(f"“{filename}” is larger than {format_bytes(per_file)}. Send larger files by "
-                                   "FTP: the address is on the request page once it is submitted.", field) from None
-            raise ServiceError(f"“{filename}” would take the files over the total of {format_bytes(total)}. "
-                               "Send more by FTP once the request is submitted.", field) from None
+            raise ServiceError(_too_large(filename) if error.limit >= per_file else _over_total(filename),
+                               field) from None
         used += blob.size
         stored.append(Attachment(sha256=blob.sha256, filename=filename, size=blob.size,
                                  content_type=clean_content_type(upload.mimetype), source=source))
     return stored
+
+
+def _check_sizes(uploads: list, already: int, field: str) -> None:
+    used = already
+    for upload in uploads:
+        size = _stream_size(upload.stream)
+        if size is None:
+            continue
+        if size > current_app.config["ATTACHMENT_MAX_BYTES"]:
+            raise ServiceError(_too_large(clean_filename(upload.filename)), field)
+        used += size
+        if used > current_app.config["ATTACHMENTS_TOTAL_MAX_BYTES"]:
+            raise ServiceError(_over_total(clean_filename(upload.filename)), field)
+
+
+def _stream_size(stream: BinaryIO) -> int | None:
+    """The bytes left in an upload's stream (werkzeug spools uploads to a seekable file), or None."""
+    try:
+        start = stream.tell()
+        end = stream.seek(0, 2)
+        stream.seek(start)
+        return end - start
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _too_large(filename: str) -> str:
+    limit = format_bytes(current_app.config["ATTACHMENT_MAX_BYTES"])
+    return (f"“{filename}” is larger than {limit}. Send larger files by FTP: the address is on the request page "
+            "once it is submitted.")
+
+
+def _over_total(filename: str) -> str:
+    total = format_bytes(current_app.config["ATTACHMENTS_TOTAL_MAX_BYTES"])
+    return (f"“{filename}” would take the files over the total of {total}. Send more by FTP once the request is "
+            "submitted.")

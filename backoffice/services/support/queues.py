@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, func, literal, select, text
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
+from backoffice.inputs.numbers import bounded_int
 from backoffice.models import Customer, SupportRequestType, Ticket
 from backoffice.models.support import ACTIVE_STATUSES, TicketPriority, TicketStatus
 from backoffice.services import ServiceError
@@ -70,10 +71,7 @@ class Filters:
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return bounded_int(value)  # a number past 64 bits or a word filters nothing (it reached the database)
 
 
 def status_condition(status: str) -> ColumnElement[bool] | None:

@@ -4,6 +4,7 @@ Every change goes into the ticket's history and the audit log; due times follow 
 from __future__ import annotations
 
 from backoffice.extensions import db
+from backoffice.inputs.numbers import bounded_int
 from backoffice.models import StaffUser, SupportRequestType, Ticket
 from backoffice.models.accounts import StaffRole
 from backoffice.models.support import TicketPriority
@@ -22,7 +23,8 @@ def apply_changes(ticket: Ticket, actor: Actor, values: dict) -> list[str]:
     if ticket.merged_into_id is not None:
         raise ServiceError("This request was merged into another one; change that one instead.")
     if "request_type_id" in values and values["request_type_id"] not in (None, ""):
-        kind = db.session.get(SupportRequestType, int(values["request_type_id"]))
+        type_id = bounded_int(values["request_type_id"])
+        kind = db.session.get(SupportRequestType, type_id) if type_id is not None else None
         if kind is None:
             raise ServiceError("Unknown request type.", "request_type_id")
         if kind.id != ticket.request_type_id:
@@ -41,11 +43,12 @@ def apply_changes(ticket: Ticket, actor: Actor, values: dict) -> list[str]:
             _reset_due(ticket)
             changed.append("priority")
     if "assignee_id" in values:
-        assignee_id = int(values["assignee_id"]) if values["assignee_id"] not in (None, "") else None
+        chosen = values["assignee_id"]
+        assignee_id = bounded_int(str(chosen), default=-1) if chosen not in (None, "") else None
         if assignee_id != ticket.assignee_id:
             assignee = None
             if assignee_id is not None:
-                assignee = db.session.get(StaffUser, assignee_id)
+                assignee = db.session.get(StaffUser, assignee_id) if assignee_id >= 0 else None
                 if assignee is None or assignee.role not in ASSIGNABLE_ROLES or not assignee.is_active:
                     raise ServiceError("Choose an active support engineer or admin.", "assignee_id")
             log_event(ticket, actor, "assigned", {"assignee": ticket.assignee.email if ticket.assignee else None},

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
+from backoffice.inputs.numbers import bounded_int
 from backoffice.models import Attachment, Product, SupportRequestType, WizardDraft
 from backoffice.models.support import AttachmentSource
 from backoffice.services import ServiceError
@@ -107,16 +108,20 @@ def save_step(draft: WizardDraft, step: int, values: dict, uploads: list | None 
     if draft.id is None:
         db.session.add(draft)
     db.session.flush()
-    errors: dict[str, str] = {}
     if remove_files:
         db.session.execute(delete(Attachment).where(Attachment.draft_id == draft.id,
                                                     Attachment.id.in_(remove_files)))
-    try:
-        _store_step_files(draft, step, uploads or [])
-    except ServiceError as error:
-        errors[error.field or "files"] = error.message
-    if advance:
-        errors = {**validate(draft.customer_id, step, draft), **errors}
+    errors = validate(draft.customer_id, step, draft) if advance else {}
+    uploads = [upload for upload in uploads or () if getattr(upload, "filename", None)]
+    file_field = "sysinfo" if step == 4 else "files"
+    if errors and uploads:  # a refused step stores none of its files: the rest is corrected first
+        errors.setdefault(file_field, "Attach the file again once the rest of this step is right: files are kept "
+                                      "only from a step that passes.")
+    elif uploads:
+        try:
+            _store_step_files(draft, step, uploads)
+        except ServiceError as error:
+            errors[error.field or file_field] = error.message
     if errors:
         db.session.commit()  # what was typed is kept even though the step did not pass
         raise StepInvalid(errors)
@@ -181,10 +186,7 @@ def validate(customer_id: int, step: int, draft: WizardDraft) -> dict[str, str]:
 def _validate_product(customer_id: int, kind: SupportRequestType | None, raw) -> dict[str, str]:
     if kind is None:
         return {"type_code": "Choose the type of your request first."}
-    try:
-        product_id = int(raw) if raw not in (None, "") else None
-    except (TypeError, ValueError):
-        product_id = None
+    product_id = bounded_int(str(raw)) if raw is not None else None  # past 64 bits it reached the database
     if product_id is None:
         if kind.requires_product:
             return {"product_id": "Choose the product your request is about."}

@@ -30,3 +30,8 @@ def bounded_int(text, default: int | None = None, maximum: int = MAX_ID, minimum
         return default
     value = int(text)
     return value if minimum <= value <= maximum else default
+
+
+def bounded_ids(texts) -> list[int]:
+    """The values of a repeated id field (ticked rows, files to remove) that can be ids; the rest are ignored."""
+    return [value for value in (bounded_int(text) for text in texts) if value is not None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from backoffice.input_bounds import MAX_ID, bounded_int
+from backoffice.inputs.numbers import MAX_ID, bounded_int
 from tests.factories import PASSWORD
 
 HUGE = "99999999999999999999"

@@ -1,0 +1,67 @@
+"""The base of every form: each field's raw text goes through `text.text_problem` before its own validators,
+and a text sent where a file belongs counts as no file.
+
+`BoundedForm` (Flask-WTF, with CSRF) is the base of the portal's and the console's own forms; `BoundedModelForm` is
+the `form_base_class` of every Flask-Admin model view.
+"""
+
+from __future__ import annotations
+
+from flask_admin.form import BaseForm
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import FileStorage
+from wtforms.fields import FileField, TextAreaField
+from wtforms.validators import Length, StopValidation
+
+from backoffice.inputs.text import text_problem
+
+
+def check_text(form, field) -> None:
+    """A validator put first on every non-file field: the field's own message for text that cannot be stored."""
+    caps = [v.max for v in field.validators if isinstance(v, Length) and v.max is not None and v.max >= 0]
+    multiline = isinstance(field, TextAreaField)
+    for value in field.raw_data or ():
+        if isinstance(value, str):
+            problem = text_problem(value, multiline=multiline, max_length=min(caps, default=None))
+            if problem:
+                field.errors = []  # "Not a valid integer value" says less than why the value is unusable
+                _showable(field)
+                raise StopValidation(problem)
+
+
+def _showable(field) -> None:
+    """The refused value as the form can show it again: invalid bytes as U+FFFD (a lone surrogate cannot be
+    encoded into the page)."""
+    def showable(value):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if isinstance(value, str) else value
+
+    field.raw_data = [showable(value) for value in field.raw_data]
+    field.data = showable(field.data)
+
+
+class BoundaryChecks:
+    """Mixin for a WTForms form class."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self:
+            if isinstance(field, FileField):
+                _only_files(field)
+            else:
+                field.validators = [check_text, *field.validators]
+
+
+def _only_files(field: FileField) -> None:
+    """A file field's data holds uploads only: a text part of the same name is not a file (it was a 500)."""
+    if isinstance(field.data, list):
+        field.data = [item for item in field.data if isinstance(item, FileStorage) and item.filename]
+    elif not (isinstance(field.data, FileStorage) and field.data.filename):
+        field.data = None
+
+
+class BoundedForm(BoundaryChecks, FlaskForm):
+    pass
+
+
+class BoundedModelForm(BoundaryChecks, BaseForm):
+    pass
