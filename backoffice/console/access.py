@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from functools import wraps
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 
+from backoffice.console.filters import accepts, left_out_note
 from backoffice.inputs.forms import BoundedModelForm
 from backoffice.inputs.numbers import MAX_PAGE, bounded_int
 from backoffice.models import StaffRole
@@ -88,6 +89,17 @@ class StaffModelView(RoleGuard, ModelView):
         return args.clone(page=bounded_int(request.args.get("page"), 0, MAX_PAGE),
                           sort=bounded_int(request.args.get("sort"), None, 1_000),
                           sort_desc=bounded_int(request.args.get("desc"), None, 1))
+
+    def _get_list_filter_args(self):
+        """Flask-Admin's filter arguments, without a value the filter cannot take (said, and otherwise ignored)."""
+        chosen = super()._get_list_filter_args()
+        kept = []
+        for index, name, value in chosen or ():
+            if accepts(self._filters[index], value):
+                kept.append((index, name, value))
+            else:
+                flash(left_out_note(self._filters[index], value), "warning")
+        return kept if chosen is not None else None
 
     def get_one(self, id):  # noqa: A002  Flask-Admin's name
         """A record by the `id` argument; one that cannot be an id of this model is simply not found."""

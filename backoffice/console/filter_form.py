@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from flask import flash, request
 
+from backoffice.console.filters import accepts, left_out_note
+
 FILTER_ARG = re.compile(r"flt\d+_(.+)")
 
 
@@ -56,10 +58,10 @@ class PlainFilterFormMixin:
             if not match or match.group(1) not in self._filter_args or not value.strip():
                 continue
             index, flt = self._filter_args[match.group(1)]
-            if flt.validate(value.strip()):
+            if flt.validate(value.strip()) and accepts(flt, value.strip()):
                 chosen.append((int(arg[3:].split("_", 1)[0]), (index, str(flt.name), value.strip())))
             else:
-                flash(f"{value.strip()!r} is not a valid value for {flt.name}.", "error")
+                flash(left_out_note(flt, value.strip()), "warning")
         return [filter_ for _position, filter_ in sorted(chosen, key=lambda item: item[0])]
 
     def plain_filters(self) -> dict[str, BoundFilterField]:

@@ -116,6 +116,19 @@ def test_filters_by_product_state_and_expiry_window_from_the_plain_form(make, co
     assert valid.code in window and expired.code not in window and listed.code not in window
 
 
+@pytest.mark.parametrize("field, value", [("state", "x"), ("product", "99999999999999999999"), ("product", "abc"),
+                                          ("from", "9999-99-99"), ("to", "not a date")])
+def test_a_value_no_filter_takes_is_said_and_left_out(make, console, client, field, value):
+    signed_in(make, console, "admin")
+    code = make_code(make_product("First"), expires_in_days=10)
+    names = dict(re.findall(r'id="f-(product|state|from|to)" (?:type="date" )?name="([^"]+)"', _list(client)))
+    response = client.get("/console/codes/", query_string={names[field]: value})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert code.code in page  # the rest of the list is unfiltered
+    assert "filter takes; it was left out" in page
+
+
 def test_the_detail_page_shows_holders_and_history_and_admin_actions_are_audited(make, console, client):
     signed_in(make, console, "admin")
     code = make_code(seats=2)
