@@ -19,6 +19,7 @@ from flask import current_app
 HANDLER_MODULES = (
     "backoffice.mail",
     "backoffice.services.passwords",
+    "backoffice.services.registration",
     "backoffice.services.legacy_claim",
     "backoffice.services.viruslab.analysis",
 )

@@ -1,24 +1,26 @@
 """Registration and activation (FAQ §04), and the purge of accounts never activated.
 
-The answer to a registration never says whether the address was known. What differs is only the mail that
-goes to that address: an activation link for a new (or still pending) account, a "someone tried to register
-with your address" notice for an existing one, a claim link for a Personal Cabinet account. The password is
-hashed on every path, so each takes the same time.
+The answer to a registration never says whether the address was known, and neither does its time: the request
+checks what was typed, hashes the password and queues a job, the same work for every address (as account_links
+does for resets and claims). The job decides: a new pending account and its activation link, a "someone tried to
+register with your address" notice for an existing one, a new link for a still pending one, a claim link for a
+Personal Cabinet account.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
+from backoffice.jobs import enqueue
+from backoffice.jobs.kinds import Claim, job_kind
 from backoffice.mail import queue_mail
-from backoffice.models import Customer, CustomerStatus, TokenPurpose
+from backoffice.models import Customer, CustomerStatus, Job, TokenPurpose
 from backoffice.security import Actor, hash_password, verify_password
 from backoffice.services import ServiceError, tokens
 from backoffice.services.audit import record
@@ -30,31 +32,44 @@ from backoffice.services.profile import clean_profile
 log = logging.getLogger("backoffice.registration")
 
 
+REGISTER_JOB = "accounts.registration"
+
+
 def register(email: str, password: str, terms_accepted: bool, actor: Actor) -> None:
-    """Create a pending account and mail its activation link; see the module docstring for known addresses."""
+    """Check what was typed and queue the job that answers (see the module docstring)."""
     address = normalise_email(email)
     check_new_password(password, address)
     if not terms_accepted:
         raise ServiceError("Accept the terms of use to create an account.", "terms")
-    password_hash = hash_password(password)  # on every path: known and unknown addresses cost the same
-    existing = db.session.scalar(select(Customer).where(Customer.email == address))
-    if existing is None:
-        now = utcnow()
-        customer = Customer(email=address, password_hash=password_hash, status=CustomerStatus.PENDING,
-                            created_at=now, terms_accepted_at=now)
-        db.session.add(customer)
-        try:
-            db.session.flush()
-        except IntegrityError:  # registered a moment ago by a parallel request: treat it as known
-            db.session.rollback()
-            existing = db.session.scalar(select(Customer).where(Customer.email == address))
-        else:
-            record(actor, "customer.registered", customer, label=address)
-            _mail_activation(customer, send=queue_account_mail)
-            db.session.commit()
-            return
-    _answer_known_address(existing, actor)
+    enqueue(REGISTER_JOB, {"email": address, "password_hash": hash_password(password),
+                           "asked_at": utcnow().isoformat(), "ip": actor.ip})
     db.session.commit()
+
+
+@job_kind(REGISTER_JOB, max_attempts_key="MAIL_MAX_ATTEMPTS", retry_base_key="MAIL_RETRY_BASE_SECONDS",
+          lease_key="MAIL_CLAIM_SECONDS")
+def answer_registration(claim: Claim, _context) -> None:
+    """The job behind register. A parallel registration of the same address makes the insert fail: the retry
+    then finds the account and answers it as known."""
+    address, asked_at = claim.payload["email"], datetime.fromisoformat(claim.payload["asked_at"])
+    actor = Actor("anonymous", label=address, ip=claim.payload.get("ip"))
+    _forget_password_hash(claim)
+    existing = db.session.scalar(select(Customer).where(Customer.email == address))
+    if existing is not None:
+        _answer_known_address(existing, actor)
+        return
+    customer = Customer(email=address, password_hash=claim.payload["password_hash"], status=CustomerStatus.PENDING,
+                        created_at=asked_at, terms_accepted_at=asked_at)
+    db.session.add(customer)
+    db.session.flush()
+    record(actor, "customer.registered", customer, label=address)
+    _mail_activation(customer, send=queue_account_mail)
+
+
+def _forget_password_hash(claim: Claim) -> None:
+    """The hash is the account's once the job is done; the queue keeps no copy (this commits with the job)."""
+    payload = {key: value for key, value in claim.payload.items() if key != "password_hash"}
+    db.session.execute(update(Job).where(Job.id == claim.job_id).values(payload=payload))
 
 
 def _answer_known_address(customer: Customer, actor: Actor) -> None:

@@ -9,14 +9,15 @@ from backoffice.jobs.worker import run_due
 from backoffice.mail import deliver_due
 from backoffice.services.legacy_claim import CLAIM_JOB
 from backoffice.services.passwords import RESET_JOB
+from backoffice.services.registration import REGISTER_JOB
 from tests.smtp import SmtpSink
 
 PUBLIC_URL = "http://portal.example.com"
 
 
 def deliver(smtp: SmtpSink) -> list[EmailMessage]:
-    """Run the jobs that decide account mail (reset and claim links), then send what is queued."""
-    while run_due(kind_names=[RESET_JOB, CLAIM_JOB]).attempted:
+    """Run the jobs that decide account mail (registration, reset and claim links), then send what is queued."""
+    while run_due(kind_names=[REGISTER_JOB, RESET_JOB, CLAIM_JOB]).attempted:
         pass
     before = len(smtp.messages)
     report = deliver_due()

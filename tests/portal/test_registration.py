@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from backoffice.clock import set_now, utcnow
 from backoffice.extensions import db
-from backoffice.models import AuditEvent, Customer, CustomerStatus, OneTimeToken
+from backoffice.models import AuditEvent, Customer, CustomerStatus, Job, OneTimeToken
+from backoffice.services.registration import REGISTER_JOB
 from tests.portal.mailbox import deliver, link_in, only_message_to
 
 PASSWORD = "violet kettle orbit"
@@ -33,10 +34,13 @@ def test_register_activate_from_the_mail_fill_the_profile_and_sign_in(smtp, clie
     response = register(client)
     assert response.status_code == 200
     assert "Check your mail" in response.text
-    customer = db.session.scalar(select(Customer).where(Customer.email == "nora@example.com"))
-    assert customer.status == CustomerStatus.PENDING and customer.terms_accepted_at is not None
+    # the request only queued the job that answers: no account yet, and none of the password in the queue after
+    assert db.session.scalar(select(Customer).where(Customer.email == "nora@example.com")) is None
 
     mail = only_message_to(deliver(smtp), "nora@example.com")
+    customer = db.session.scalar(select(Customer).where(Customer.email == "nora@example.com"))
+    assert customer.status == CustomerStatus.PENDING and customer.terms_accepted_at is not None
+    assert all("password_hash" not in job.payload for job in db.session.scalars(select(Job)))
     assert mail["Subject"] == "Activate your account"
     link = link_in(mail, "/activate/")
     token = link.rsplit("/", 1)[1]
@@ -174,4 +178,4 @@ def test_registration_demands_the_picture_captcha_when_it_is_on(captcha_on, clie
     response = client.post("/register", data={"email": "nora@example.com", "password": PASSWORD,
                                               "confirm": PASSWORD, "terms": "y", "captcha": "abc123"})
     assert "Check your mail" in response.text
-    assert db.session.scalar(select(func.count(Customer.id))) == 1
+    assert db.session.scalar(select(func.count(Job.id)).where(Job.kind == REGISTER_JOB)) == 1
