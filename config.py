@@ -125,6 +125,15 @@ class Config:
     ACCOUNT_MAIL_RATE_LIMIT = "5 per minute;30 per hour"  # registration, reset, claim: forms that send mail
     ACCOUNT_MAILS_PER_ADDRESS_HOUR = 5  # account mails a stranger can make us send to one address in an hour
     CAPTCHA_LENGTH = 6
+    # Privacy: the customer's data download (a zip built by a job) and what closing an account does to the
+    # tickets and Virus Lab requests it leaves: "anonymise" (kept for statistics, no name, e-mail or link to the
+    # person) or "delete". Samples stay either way: a file is not personal data.
+    DATA_EXPORT_HOURS = 72  # a ready download can be fetched this long, then its zip is deleted
+    DATA_EXPORT_MAX_BYTES = 8 * 1024 * MB
+    DATA_EXPORT_MAX_ATTEMPTS = 3
+    DATA_EXPORT_RETRY_BASE_SECONDS = 60
+    DATA_EXPORT_LEASE_SECONDS = 3600
+    ACCOUNT_CLOSE_REQUESTS = "anonymise"
     CAPTCHA_TTL_SECONDS = 10 * 60
 
     # Activation codes (FAQ §10-11). A transfer is a seat given up by one account and taken by another.
@@ -183,7 +192,7 @@ def load_config() -> dict:
     for name in ("CODE_ADD_FAILURES_PER_ACCOUNT", "CODE_ADD_FAILURES_PER_IP"):
         config[name] = _env(name, config[name])
     for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "PUBLIC_URL", "STORAGE_DIR",
-                 "SAMPLE_ZIP_PASSWORD", "YARA_RULES_DIR", "FTP_HOST", "FTP_PUBLIC_URL"):
+                 "SAMPLE_ZIP_PASSWORD", "YARA_RULES_DIR", "FTP_HOST", "FTP_PUBLIC_URL", "ACCOUNT_CLOSE_REQUESTS"):
         value = _env(name)
         if value is not None:
             config[name] = value
@@ -235,11 +244,18 @@ def load_config() -> dict:
         "TICKET_AUTOCLOSE_DAYS",
         "FTP_PORT",
         "FTP_MAX_BYTES",
+        "DATA_EXPORT_HOURS",
+        "DATA_EXPORT_MAX_BYTES",
+        "DATA_EXPORT_MAX_ATTEMPTS",
+        "DATA_EXPORT_RETRY_BASE_SECONDS",
+        "DATA_EXPORT_LEASE_SECONDS",
     ):
         config[name] = _env_int(name, config[name])
     if not config["YARA_TIMEOUT_SECONDS"] <= config["ANALYSIS_BUDGET_SECONDS"] < config["ANALYSIS_LEASE_SECONDS"]:
         raise RuntimeError("Virus Lab limits must nest: YARA_TIMEOUT_SECONDS <= ANALYSIS_BUDGET_SECONDS < "
                            "ANALYSIS_LEASE_SECONDS (a scan must end before the worker's lease on its job)")
+    if config["ACCOUNT_CLOSE_REQUESTS"] not in ("anonymise", "delete"):
+        raise RuntimeError("BACKOFFICE_ACCOUNT_CLOSE_REQUESTS must be 'anonymise' or 'delete'")
     config["SMTP_STARTTLS"] = _env_bool("SMTP_STARTTLS", config["SMTP_STARTTLS"])
     config["CAPTCHA_ENABLED"] = _env_bool("CAPTCHA_ENABLED", config["CAPTCHA_ENABLED"])
     return config

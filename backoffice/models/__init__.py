@@ -22,6 +22,7 @@ from backoffice.models.licensing import (
     Product,
 )
 from backoffice.models.mail import MailQuota, OutboxMessage, OutboxStatus
+from backoffice.models.privacy import DataExport, ExportState
 from backoffice.models.sessions import LoginSession, SessionKind
 from backoffice.models.support import (
     Attachment,
@@ -82,6 +83,8 @@ __all__ = [
     "JobState",
     "LoginSession",
     "MailQuota",
+    "DataExport",
+    "ExportState",
     "SessionKind",
     "OutboxMessage",
     "OutboxStatus",

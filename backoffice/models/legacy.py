@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.clock import utcnow
@@ -22,3 +22,8 @@ class LegacyCode(db.Model):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(23), index=True)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # set when the account is claimed: what adding the code as an activation code gave (the licensing AddResult
+    # value, "added" or why not) and, for a refusal, the reason as the customer was told it
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

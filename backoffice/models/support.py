@@ -92,6 +92,8 @@ class Ticket(db.Model):
         CheckConstraint("merged_into_id IS NULL OR (status = 'closed' AND merged_into_id <> id)",
                         name="merged_is_closed"),
         CheckConstraint("paused_seconds >= 0", name="paused_not_negative"),
+        # a ticket loses its customer only when the account closes and the ticket is anonymised
+        CheckConstraint("customer_id IS NOT NULL OR anonymised_at IS NOT NULL", name="customer_or_anonymised"),
         UniqueConstraint("customer_id", "draft_key", name="uq_tickets_customer_draft"),
         # the lists of the console and the portal, each served by one index
         Index("ix_tickets_customer_activity", "customer_id", "last_activity_at"),
@@ -118,7 +120,7 @@ class Ticket(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)  # TS-2026-000123
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     draft_key: Mapped[str] = mapped_column(String(64))  # the wizard's draft id: the idempotency key of submit
     request_type_id: Mapped[int] = mapped_column(ForeignKey("support_request_types.id", ondelete="RESTRICT"))
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="RESTRICT"))
@@ -139,6 +141,7 @@ class Ticket(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its customer closed the account
 
     customer = relationship("Customer", lazy="joined")
     request_type: Mapped[SupportRequestType] = relationship(lazy="joined")

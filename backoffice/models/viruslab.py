@@ -147,6 +147,9 @@ class Submission(db.Model):
     __table_args__ = (
         CheckConstraint(check_in("request_type", RequestType), name="request_type"),
         CheckConstraint(check_in("state", SubmissionState), name="state"),
+        # a request loses its customer (and their e-mail) only when the account closes and it is anonymised
+        CheckConstraint("(customer_id IS NOT NULL AND email IS NOT NULL) OR anonymised_at IS NOT NULL",
+                        name="customer_or_anonymised"),
         Index("ix_viruslab_submissions_queue", "request_type", "state", "id"),
         Index("ix_viruslab_submissions_customer_id", "customer_id", "id"),
         Index("ix_viruslab_submissions_product_id", "product", "id"),
@@ -154,13 +157,13 @@ class Submission(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     request_type: Mapped[str] = mapped_column(String(24))
     description: Mapped[str] = mapped_column(Text)
     detection_seen: Mapped[str | None] = mapped_column(String(255))  # the name the product showed (false alarm)
     product: Mapped[str] = mapped_column(String(160))
     last_update_date: Mapped[date] = mapped_column(Date)
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str | None] = mapped_column(String(254))
     file_name: Mapped[str | None] = mapped_column(String(255), index=True)
     sample_id: Mapped[int | None] = mapped_column(ForeignKey("samples.id", ondelete="SET NULL"), index=True)
     state: Mapped[str] = mapped_column(String(16), default=SubmissionState.RECEIVED)
@@ -170,6 +173,7 @@ class Submission(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its customer closed the account
 
     customer = relationship("Customer")
     sample: Mapped[Sample | None] = relationship()

@@ -15,6 +15,19 @@ CLAIM_SENT = ("If {email} belongs to a Personal Cabinet account that is not yet 
               "claim it is on its way.")
 
 
+def codes_notice(claimed: legacy_claim.Claimed) -> str:
+    """What became of the Personal Cabinet codes, in one flash message."""
+    added, refused = claimed.codes_added, len(claimed.codes_refused)
+    parts = []
+    if added:
+        parts.append(f"{added} activation code{'' if added == 1 else 's'} from your Personal Cabinet "
+                     f"{'is' if added == 1 else 'are'} now on your account.")
+    if refused:
+        parts.append(f"{refused} code{'' if refused == 1 else 's'} from your Personal Cabinet could not be added: "
+                     "the page Manage activation codes says why.")
+    return " ".join(parts)
+
+
 def _mail_form_limit() -> str:
     return current_app.config["ACCOUNT_MAIL_RATE_LIMIT"]
 
@@ -39,12 +52,14 @@ def claim(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            customer = legacy_claim.complete_claim(token, form.password.data, request_actor())
+            claimed = legacy_claim.complete_claim(token, form.password.data, request_actor())
         except ServiceError as error:
             show_error(form, error)
         else:
-            sign_in(CustomerIdentity(customer))
+            sign_in(CustomerIdentity(claimed.customer))
             flash("Your account is yours again. Please check your profile.", "success")
+            if claimed.codes_added or claimed.codes_refused:
+                flash(codes_notice(claimed), "warning" if claimed.codes_refused else "info")
             return redirect(url_for("portal.profile"))
     return render_template("portal/new_password.html", form=form, title="Claim your account",
                            heading=f"Claim the account {customer.email}")

@@ -37,7 +37,7 @@ def test_signed_in_forms_refuse_a_post_without_the_csrf_token(csrf_on, client, m
     client.post("/login", data={"csrf_token": form_token(page.text), "email": "ann@example.com",
                                 "password": PASSWORD})
     for path in ["/account/profile", "/account/email", "/account/password", "/account/subscriptions",
-                 "/account/close", "/account/privacy/data.json", "/logout"]:
+                 "/account/close", "/account/privacy/export", "/logout"]:
         assert client.post(path, data={"password": PASSWORD}).status_code == 400, path
     assert db.session.scalar(select(func.count(Customer.id))) == 1
 

@@ -67,7 +67,7 @@ def add_code(customer: Customer, raw_code: str, actor: Actor) -> AddOutcome:
     if canonical is None:
         return AddOutcome(AddResult.MALFORMED)
     try:
-        outcome = _add_locked(customer, canonical, actor)
+        outcome = add_in_transaction(customer, canonical, actor)
     except IntegrityError:
         # the partial unique index: the same customer added the same code in a parallel request
         db.session.rollback()
@@ -79,7 +79,11 @@ def add_code(customer: Customer, raw_code: str, actor: Actor) -> AddOutcome:
     return outcome
 
 
-def _add_locked(customer: Customer, canonical: str, actor: Actor) -> AddOutcome:
+def add_in_transaction(customer: Customer, canonical: str, actor: Actor) -> AddOutcome:
+    """The one decision whether a canonical code can be added, and the add itself, inside the caller's
+    transaction (no commit): a refusal has written nothing, an add has locked the code row (PostgreSQL) until
+    the caller commits. Callers adding several codes in one transaction take them in sorted order, so two such
+    transactions lock rows in the same order and cannot deadlock."""
     code = lock_code(canonical)
     if code is None:
         return AddOutcome(AddResult.UNKNOWN, canonical)

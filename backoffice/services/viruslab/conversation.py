@@ -129,8 +129,9 @@ def staff_reply(submission: Submission, actor: Actor, body: str, internal: bool 
             submission.assignee_id = actor.id  # whoever answers an unclaimed request takes it
         record(actor, "viruslab.staff_replied", submission, before=before,
                after={"state": submission.state, "message": message.id})
-        queue_mail(submission.customer.email, f"The Virus Lab answered your request {submission.number}",
-                   "viruslab_message", submission=submission, message=message)
+        if submission.customer is not None:  # None once anonymised: nobody to tell
+            queue_mail(submission.customer.email, f"The Virus Lab answered your request {submission.number}",
+                       "viruslab_message", submission=submission, message=message)
     db.session.commit()
     return message
 

@@ -89,8 +89,9 @@ def answer_if_known(submission: Submission) -> bool:
     db.session.refresh(submission, ["state", "answered_at"])
     record(VERDICT_ACTOR, "viruslab.answered_by_verdict", submission,
            after={"state": SubmissionState.ANSWERED.value, "verdict": outcome.verdict})
-    queue_mail(submission.customer.email, f"Your Virus Lab request {submission.number} has been answered",
-               "viruslab_verdict", submission=submission, outcome=outcome, verdict_labels=VERDICT_LABELS)
+    if submission.customer is not None:  # None once anonymised: nobody to tell
+        queue_mail(submission.customer.email, f"Your Virus Lab request {submission.number} has been answered",
+                   "viruslab_verdict", submission=submission, outcome=outcome, verdict_labels=VERDICT_LABELS)
     return True
 
 
