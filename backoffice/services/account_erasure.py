@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, literal, select, update
+from sqlalchemy import and_, case, delete, func, literal, select, update
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
@@ -61,36 +61,34 @@ def erase_requests(customer: Customer) -> Erased:
 
 
 def _anonymise_tickets(customer: Customer, tickets) -> None:
+    """Events and messages first (they find their tickets through customer_id), then each ticket row is
+    rewritten once: on PostgreSQL every rewrite also recomputes the ticket's full-text entry."""
     now = utcnow()
-    _run(update(Ticket).where(Ticket.id.in_(tickets), Ticket.status.in_(ACTIVE_STATUSES))
-         .values(status=TicketStatus.CLOSED, closed_at=now, waiting_since=None))
-    # texts first: the ids are still found through customer_id
-    _run(update(Ticket).where(Ticket.id.in_(tickets))
-         .values(subject=_scrub(Ticket.subject, customer), description=_scrub(Ticket.description, customer)))
-    _run(update(TicketMessage).where(TicketMessage.ticket_id.in_(tickets))
-         .values(body=_scrub(TicketMessage.body, customer)))
-    _run(update(TicketMessage).where(TicketMessage.ticket_id.in_(tickets),
-                                     TicketMessage.author_kind == AuthorKind.CUSTOMER)
-         .values(author_label=FORMER_CUSTOMER, author_customer_id=None))
-    _run(update(TicketEvent).where(TicketEvent.ticket_id.in_(tickets),
-                                   _mentions(TicketEvent.actor_label, customer))
+    _run(update(TicketEvent).where(TicketEvent.ticket_id.in_(tickets), _mentions(TicketEvent.actor_label, customer))
          .values(actor_label=FORMER_CUSTOMER))
-    _run(update(Ticket).where(Ticket.customer_id == customer.id).values(customer_id=None, anonymised_at=now))
+    _run(update(TicketMessage).where(TicketMessage.ticket_id.in_(tickets)).values(
+        body=_scrub(TicketMessage.body, customer), author_customer_id=None,
+        author_label=case((TicketMessage.author_kind == AuthorKind.CUSTOMER, FORMER_CUSTOMER),
+                          else_=TicketMessage.author_label)))
+    active = Ticket.status.in_(ACTIVE_STATUSES)  # nobody is left to answer: open ones close
+    _run(update(Ticket).where(Ticket.customer_id == customer.id).values(
+        subject=_scrub(Ticket.subject, customer), description=_scrub(Ticket.description, customer),
+        status=case((active, TicketStatus.CLOSED.value), else_=Ticket.status),
+        closed_at=case((active, now), else_=Ticket.closed_at), waiting_since=None,
+        customer_id=None, anonymised_at=now))
 
 
 def _anonymise_lab_requests(customer: Customer, requests) -> None:
     now = utcnow()
-    _run(update(Submission).where(Submission.id.in_(requests),
-                                  Submission.state.not_in((SubmissionState.ANSWERED, SubmissionState.CLOSED)))
-         .values(state=SubmissionState.CLOSED))
-    _run(update(LabMessage).where(LabMessage.submission_id.in_(requests))
-         .values(body=_scrub(LabMessage.body, customer)))
-    _run(update(LabMessage).where(LabMessage.submission_id.in_(requests),
-                                  LabMessage.author_kind == AuthorKind.CUSTOMER)
-         .values(author_label=FORMER_CUSTOMER, author_customer_id=None))
-    _run(update(Submission).where(Submission.customer_id == customer.id)
-         .values(description=_scrub(Submission.description, customer), email=None, customer_id=None,
-                 anonymised_at=now))
+    _run(update(LabMessage).where(LabMessage.submission_id.in_(requests)).values(
+        body=_scrub(LabMessage.body, customer), author_customer_id=None,
+        author_label=case((LabMessage.author_kind == AuthorKind.CUSTOMER, FORMER_CUSTOMER),
+                          else_=LabMessage.author_label)))
+    still_open = Submission.state.not_in((SubmissionState.ANSWERED, SubmissionState.CLOSED))
+    _run(update(Submission).where(Submission.customer_id == customer.id).values(
+        description=_scrub(Submission.description, customer),
+        state=case((still_open, SubmissionState.CLOSED.value), else_=Submission.state),
+        email=None, customer_id=None, anonymised_at=now))
 
 
 def _scrub(column, customer: Customer):
