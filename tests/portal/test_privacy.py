@@ -40,6 +40,7 @@ from backoffice.services.privacy_export import BUILD, EXPIRE, request_export
 from backoffice.services.support import correspondence
 from backoffice.services.viruslab import conversation
 from backoffice.storage import blob_exists
+from tests.conftest import wait_until
 from tests.factories import PASSWORD
 from tests.portal.mailbox import deliver, only_message_to
 from tests.support.helpers import customer_actor, make_ticket, staff_actor
@@ -296,3 +297,15 @@ def test_closing_with_the_setting_delete_deletes_them_and_keeps_samples(app_conf
     assert db.session.get(ActivationCode, code.id).seats_taken == 0
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "customer.closed"))
     assert event.after == {"requests": "delete", "tickets": 1, "lab_requests": 1}
+
+
+def test_a_worker_process_prepares_the_download_and_mails_the_link(smtp, workers, app, make, sign_in_customer):
+    customer, _ = setup_customer(make)
+    web = sign_in_customer(app.test_client(), customer)
+    assert web.post("/account/privacy/export").status_code == 302
+    workers.start()
+    export = wait_until(lambda: db.session.scalar(select(DataExport).where(DataExport.state == "ready")),
+                        message="the worker's zip")
+    assert web.get(f"/account/privacy/exports/{export.id}/my-account-data.zip").status_code == 200
+    mail = smtp.wait_for(1)  # the worker sends the mail too
+    assert [m["Subject"] for m in mail] == ["Your data download is ready"]
