@@ -22,6 +22,7 @@ HANDLER_MODULES = (
     "backoffice.services.registration",
     "backoffice.services.legacy_claim",
     "backoffice.services.viruslab.analysis",
+    "backoffice.services.support.file_checks",
 )
 
 
