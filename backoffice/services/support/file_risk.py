@@ -34,7 +34,15 @@ ARCHIVE_MIMES = frozenset({"application/zip", "application/x-rar", "application/
                            "application/gzip", "application/x-gzip", "application/x-bzip2", "application/x-xz",
                            "application/x-tar", "application/vnd.ms-cab-compressed", "application/x-iso9660-image",
                            "application/zstd", "application/x-lzh-compressed", "application/x-arj"})
-EXECUTABLE_MARKERS = ("executable", "PE32", "ELF ", "Mach-O", "MS Windows shortcut", "Java archive")
+EXECUTABLE_MARKERS = ("executable", "PE32", "PE Unknown", "ELF ", "Mach-O", "MS Windows shortcut", "Java archive")
+EXECUTABLE_MIMES = frozenset({"application/x-dosexec", "application/x-executable", "application/x-sharedlib",
+                              "application/x-pie-executable", "application/x-mach-binary", "application/java-archive",
+                              "application/vnd.microsoft.portable-executable", "application/x-ms-shortcut",
+                              "application/x-msi", "application/x-ole-storage-msi"})
+SCRIPT_MARKERS = ("script", "batch file")  # libmagic: "Python script", "POSIX shell script", "DOS batch file"
+SCRIPT_MIMES = frozenset({"text/x-shellscript", "text/x-python", "text/x-perl", "text/x-ruby", "text/x-php",
+                          "text/x-msdos-batch", "application/x-msdos-program", "application/javascript",
+                          "text/javascript", "application/hta"})
 # OLE storages that hold VBA: Word's "Macros", Excel's "_VBA_PROJECT_CUR", any "VBA"; OOXML's vbaProject.bin
 VBA_STORAGES = frozenset({"macros", "_vba_project_cur", "vba", "_vba_project"})
 
@@ -50,11 +58,10 @@ def classify(filename: str, description: str, mime: str, rules_matched: list[str
     if rules_matched:
         return FileRisk.RULE_MATCH
     if any(marker in description for marker in EXECUTABLE_MARKERS) or suffix in EXECUTABLE_SUFFIXES \
-            or mime in {"application/x-dosexec", "application/x-executable", "application/x-sharedlib",
-                        "application/x-mach-binary", "application/java-archive"}:
+            or mime in EXECUTABLE_MIMES:
         return FileRisk.EXECUTABLE
-    if "script" in description.lower() or mime.startswith("text/x-shellscript") or suffix in SCRIPT_SUFFIXES \
-            or mime in {"text/x-python", "text/x-perl", "text/x-ruby", "text/x-php", "application/x-msdos-program"}:
+    if any(marker in description.lower() for marker in SCRIPT_MARKERS) or suffix in SCRIPT_SUFFIXES \
+            or mime in SCRIPT_MIMES:
         return FileRisk.SCRIPT
     if suffix in MACRO_SUFFIXES or "macroenabled" in mime.lower() or has_macros(path, description):
         return FileRisk.MACROS
