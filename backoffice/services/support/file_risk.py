@@ -57,11 +57,14 @@ def classify(filename: str, description: str, mime: str, rules_matched: list[str
     suffix = suffix_of(filename)
     if rules_matched:
         return FileRisk.RULE_MATCH
+    # a script first by what libmagic reads ("POSIX shell script, ASCII text executable" is a script), then
+    # programs by their bytes or name, then scripts by name alone
+    if any(marker in description.lower() for marker in SCRIPT_MARKERS) or mime in SCRIPT_MIMES:
+        return FileRisk.SCRIPT
     if any(marker in description for marker in EXECUTABLE_MARKERS) or suffix in EXECUTABLE_SUFFIXES \
             or mime in EXECUTABLE_MIMES:
         return FileRisk.EXECUTABLE
-    if any(marker in description.lower() for marker in SCRIPT_MARKERS) or suffix in SCRIPT_SUFFIXES \
-            or mime in SCRIPT_MIMES:
+    if suffix in SCRIPT_SUFFIXES:
         return FileRisk.SCRIPT
     if suffix in MACRO_SUFFIXES or "macroenabled" in mime.lower() or has_macros(path, description):
         return FileRisk.MACROS
