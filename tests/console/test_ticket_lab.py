@@ -83,7 +83,8 @@ def test_send_to_the_virus_lab_and_the_verdict_shows_on_both_sides(app, make, we
     assert "Files examined by the Virus Lab" in portal
     assert f'href="/viruslab/{submission.number}"' in portal
     assert "Malicious (Trojan.Win32.Invoice)" in portal and "The file is a trojan dropper" in portal
-    assert web.get(f"/viruslab/{submission.number}").status_code == 200  # the customer's own lab request
+    lab_request = web.get(f"/viruslab/{submission.number}").get_data(as_text=True)  # the customer's own
+    assert f'from your request <a href="/support/requests/{ticket.number}">' in lab_request
 
 
 def test_the_customer_page_shows_no_lab_section_before_sending(web):
