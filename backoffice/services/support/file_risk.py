@@ -106,7 +106,7 @@ class Safety:
 
     risky: bool
     risk_label: str  # "Risky: executable program", "Ordinary file", or why it counts as risky for now
-    scan_label: str  # "Not scanned yet", "Scan failed: …", "Scanned …: no rule matched", "Scanned …: matched X"
+    scan_label: str  # "Not scanned yet", "Scan failed: …", "Scanned … UTC, no YARA rule matched", "… matched X"
 
 
 def safety(attachment: Attachment) -> Safety:
@@ -122,4 +122,4 @@ def safety(attachment: Attachment) -> Safety:
     rules = attachment.rules_matched or []
     found = f"matched {', '.join(rules)}" if rules else "no YARA rule matched"
     return Safety(is_risky(attachment), FILE_RISK_LABELS[FileRisk(attachment.risk)],
-                  f"{FILE_CHECK_LABELS[state]} {when}: {found}")
+                  f"{FILE_CHECK_LABELS[state]} {when}, {found}")
