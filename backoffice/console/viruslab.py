@@ -18,6 +18,7 @@ from backoffice.console.access import ALL_STAFF, StaffModelView, write_required
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import date_range
 from backoffice.console.lists import ScalableListMixin
+from backoffice.console.tickets import SUPPORT_ROLES
 from backoffice.extensions import db
 from backoffice.models import RequestType, Sample, Submission, SubmissionFile, SubmissionState, Verdict, YaraMatch
 from backoffice.models.viruslab import ARCHIVE_STATE_LABELS, REQUEST_TYPE_LABELS, STATE_LABELS, VERDICT_LABELS
@@ -157,7 +158,7 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
             kwargs["outcome"] = verdicts.request_verdict(kwargs["model"])
             kwargs["messages"] = conversation.thread(kwargs["model"], include_notes=True)
             kwargs["origin"] = lab_link.origin_of(kwargs["model"])  # the ticket file it was sent from, if any
-            kwargs["may_open_tickets"] = current_staff().role in ("admin", "support")
+            kwargs["may_open_tickets"] = current_staff().role in SUPPORT_ROLES
             kwargs.update(verdict_labels=VERDICT_LABELS, archive_labels=ARCHIVE_STATE_LABELS)
         return super().render(template, **kwargs)
 
