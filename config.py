@@ -112,6 +112,12 @@ class Config:
     ANALYSIS_LEASE_SECONDS = 1200
     ANALYSIS_MAX_ATTEMPTS = 3
     ANALYSIS_RETRY_BASE_SECONDS = 60
+    # Ticket files: each is typed and YARA-scanned by a job (one file: within YARA_TIMEOUT_SECONDS, below the lease)
+    FILE_CHECK_MAX_ATTEMPTS = 3
+    FILE_CHECK_RETRY_BASE_SECONDS = 30
+    FILE_CHECK_LEASE_SECONDS = 300
+    # the customer's files on a "Virus disinfection" request go to the Virus Lab as lab requests by themselves
+    VIRUSLAB_AUTO_SEND_DISINFECTION = True
     ACTIVATION_TOKEN_HOURS = 5 * 24
     PASSWORD_RESET_TOKEN_HOURS = 1
     EMAIL_CHANGE_TOKEN_HOURS = 24
@@ -226,6 +232,9 @@ def load_config() -> dict:
         "ANALYSIS_LEASE_SECONDS",
         "ANALYSIS_MAX_ATTEMPTS",
         "ANALYSIS_RETRY_BASE_SECONDS",
+        "FILE_CHECK_MAX_ATTEMPTS",
+        "FILE_CHECK_RETRY_BASE_SECONDS",
+        "FILE_CHECK_LEASE_SECONDS",
         "MAX_CONTENT_LENGTH",
         "ACTIVATION_TOKEN_HOURS",
         "PASSWORD_RESET_TOKEN_HOURS",
@@ -256,6 +265,11 @@ def load_config() -> dict:
                            "ANALYSIS_LEASE_SECONDS (a scan must end before the worker's lease on its job)")
     if config["ACCOUNT_CLOSE_REQUESTS"] not in ("anonymise", "delete"):
         raise RuntimeError("BACKOFFICE_ACCOUNT_CLOSE_REQUESTS must be 'anonymise' or 'delete'")
+    if not config["YARA_TIMEOUT_SECONDS"] < config["FILE_CHECK_LEASE_SECONDS"]:
+        raise RuntimeError("FILE_CHECK_LEASE_SECONDS must exceed YARA_TIMEOUT_SECONDS (a ticket file's scan must "
+                           "end before the worker's lease on its check)")
     config["SMTP_STARTTLS"] = _env_bool("SMTP_STARTTLS", config["SMTP_STARTTLS"])
     config["CAPTCHA_ENABLED"] = _env_bool("CAPTCHA_ENABLED", config["CAPTCHA_ENABLED"])
+    config["VIRUSLAB_AUTO_SEND_DISINFECTION"] = _env_bool("VIRUSLAB_AUTO_SEND_DISINFECTION",
+                                                          config["VIRUSLAB_AUTO_SEND_DISINFECTION"])
     return config

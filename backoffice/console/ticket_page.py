@@ -19,6 +19,8 @@ from backoffice.services.support import (
     canned,
     correspondence,
     details,
+    file_risk,
+    lab_link,
     ratings,
     sla,
     staff_actions,
@@ -43,10 +45,12 @@ class TicketPageMixin:
         if canned_id is not None:  # "Insert" a canned response without JavaScript: the page comes back with it
             response = db.session.get(CannedResponse, canned_id)
             body = ((body + "\n\n") if body else "") + response.body if response else body
+        messages = correspondence.thread(ticket, include_notes=True)
+        ftp_files = correspondence.loose_attachments(ticket)
         return self.render(
-            "console/tickets/ticket.html", ticket=ticket, body=body,
-            messages=correspondence.thread(ticket, include_notes=True),
-            ftp_files=correspondence.loose_attachments(ticket), codes=details.customer_codes(ticket.customer_id),
+            "console/tickets/ticket.html", ticket=ticket, body=body, messages=messages, ftp_files=ftp_files,
+            safety=file_risk.safety, lab=lab_link.lab_results([a for m in messages for a in m.attachments] + ftp_files),
+            codes=details.customer_codes(ticket.customer_id),
             events=details.history(ticket), staff_list=details.assignable_staff(), canned=canned.all_responses(),
             types=wizard.request_types(), rating=ratings.rating_of(ticket), merged_from=details.merged_from(ticket),
             overdue=sla.is_overdue(ticket, utcnow()), may_write=self.can_write(),

@@ -1,28 +1,28 @@
 """Support queues in the console (support and admin roles): one queue per request type with counts, "My
 tickets", "Unassigned", filters, search, bulk actions by a plain POST form, ratings per engineer and queue.
-The ticket page and its actions are in ticket_page.py."""
+The ticket page and its actions are in ticket_page.py, its files' downloads and Virus Lab sending in ticket_files.py."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 
 from backoffice.clock import utcnow
 from backoffice.console.access import StaffBaseView, staff_role, write_required
+from backoffice.console.ticket_files import TicketFilesMixin
 from backoffice.console.ticket_page import TicketPageMixin
 from backoffice.extensions import db
 from backoffice.inputs.numbers import bounded_ids
-from backoffice.models import Attachment, Product, StaffRole
+from backoffice.models import Product, StaffRole
 from backoffice.models.support import TicketPriority
 from backoffice.security import current_staff, request_actor
 from backoffice.services import ServiceError
 from backoffice.services.support import bulk, details, queues, ratings, sla, workflow
-from backoffice.storage import BlobNotFound, open_blob
 
 SUPPORT_ROLES = (StaffRole.ADMIN, StaffRole.SUPPORT)
 
 
-class TicketQueueView(TicketPageMixin, StaffBaseView):
+class TicketQueueView(TicketFilesMixin, TicketPageMixin, StaffBaseView):
     read_roles = SUPPORT_ROLES
     write_roles = SUPPORT_ROLES
 
@@ -71,18 +71,6 @@ class TicketQueueView(TicketPageMixin, StaffBaseView):
     def ratings_view(self):
         return self.render("console/tickets/ratings.html", by_engineer=ratings.by_engineer(),
                            by_queue=ratings.by_queue(), title="Satisfaction ratings")
-
-    @expose("/files/<int:attachment_id>")
-    def file_view(self, attachment_id: int):
-        attachment = db.session.get(Attachment, attachment_id)
-        if attachment is None or attachment.ticket_id is None:
-            abort(404)
-        try:
-            stream = open_blob(attachment.sha256)
-        except BlobNotFound:
-            abort(404)
-        return send_file(stream, mimetype="application/octet-stream", as_attachment=True,
-                         download_name=attachment.filename, max_age=0)
 
 
 def _safe_back(target: str | None) -> bool:

@@ -18,11 +18,13 @@ from backoffice.console.access import ALL_STAFF, StaffModelView, write_required
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import date_range
 from backoffice.console.lists import ScalableListMixin
+from backoffice.console.tickets import SUPPORT_ROLES
 from backoffice.extensions import db
 from backoffice.models import RequestType, Sample, Submission, SubmissionFile, SubmissionState, Verdict, YaraMatch
 from backoffice.models.viruslab import ARCHIVE_STATE_LABELS, REQUEST_TYPE_LABELS, STATE_LABELS, VERDICT_LABELS
-from backoffice.security import request_actor
+from backoffice.security import current_staff, request_actor
 from backoffice.services import ServiceError
+from backoffice.services.support import lab_link
 from backoffice.services.viruslab import conversation, queries, verdicts
 from backoffice.services.viruslab import submissions as service
 from backoffice.services.viruslab.names import display_name
@@ -155,6 +157,8 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         if template == self.details_template and "model" in kwargs:
             kwargs["outcome"] = verdicts.request_verdict(kwargs["model"])
             kwargs["messages"] = conversation.thread(kwargs["model"], include_notes=True)
+            kwargs["origin"] = lab_link.origin_of(kwargs["model"])  # the ticket file it was sent from, if any
+            kwargs["may_open_tickets"] = current_staff().role in SUPPORT_ROLES
             kwargs.update(verdict_labels=VERDICT_LABELS, archive_labels=ARCHIVE_STATE_LABELS)
         return super().render(template, **kwargs)
 

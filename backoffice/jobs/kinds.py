@@ -23,6 +23,7 @@ HANDLER_MODULES = (
     "backoffice.services.legacy_claim",
     "backoffice.services.viruslab.analysis",
     "backoffice.services.privacy_export",
+    "backoffice.services.support.file_checks",
 )
 
 

@@ -50,6 +50,37 @@ class AttachmentSource(StrEnum):
     SYSINFO = "sysinfo"  # the GetSystemInfo report of wizard step 4
 
 
+class FileCheck(StrEnum):
+    """Where a file's safety check stands: queued, done, or failed (YARA timed out or errored, or no file)."""
+
+    PENDING = "pending"
+    SCANNED = "scanned"
+    FAILED = "failed"
+
+
+class FileRisk(StrEnum):
+    """What a checked file is, for whoever opens it: anything but ORDINARY is downloaded only inside an AES zip."""
+
+    RULE_MATCH = "rule_match"  # a YARA rule matched, whatever the type
+    EXECUTABLE = "executable"
+    SCRIPT = "script"
+    MACROS = "macros"  # an office document carrying VBA macros
+    ARCHIVE = "archive"
+    ORDINARY = "ordinary"
+
+
+FILE_CHECK_LABELS = {FileCheck.PENDING: "Not scanned yet", FileCheck.SCANNED: "Scanned",
+                     FileCheck.FAILED: "Scan failed"}
+FILE_RISK_LABELS = {
+    FileRisk.RULE_MATCH: "Risky: a YARA rule matched",
+    FileRisk.EXECUTABLE: "Risky: executable program",
+    FileRisk.SCRIPT: "Risky: script",
+    FileRisk.MACROS: "Risky: office document with macros",
+    FileRisk.ARCHIVE: "Risky: archive",
+    FileRisk.ORDINARY: "Ordinary file",
+}
+
+
 class RatingScore(StrEnum):
     GOOD = "good"
     BAD = "bad"
@@ -215,6 +246,8 @@ class Attachment(db.Model):
         CheckConstraint(check_in("source", AttachmentSource), name="source"),
         CheckConstraint("ticket_id IS NOT NULL OR draft_id IS NOT NULL", name="has_owner"),
         CheckConstraint("size >= 0", name="size_not_negative"),
+        CheckConstraint(check_in("check_state", FileCheck), name="check_state"),
+        CheckConstraint(f"risk IS NULL OR {check_in('risk', FileRisk)}", name="risk"),
         Index("ix_ticket_attachments_ticket_id", "ticket_id", "id"),
         Index("ix_ticket_attachments_draft_id", "draft_id"),
         Index("ix_ticket_attachments_message_id", "message_id"),
@@ -230,8 +263,26 @@ class Attachment(db.Model):
     content_type: Mapped[str] = mapped_column(String(120), default="application/octet-stream")
     source: Mapped[str] = mapped_column(String(8), default=AttachmentSource.WEB)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the file's safety, as for a Virus Lab sample: every hash, the type by its magic bytes, and the check job's
+    # YARA scan (services/support/file_checks.py); file_risk.is_risky() reads these
+    md5: Mapped[str | None] = mapped_column(String(32))
+    sha1: Mapped[str | None] = mapped_column(String(40))
+    sha512: Mapped[str | None] = mapped_column(String(128))
+    file_type: Mapped[str | None] = mapped_column(String(255))  # libmagic's description
+    mime_type: Mapped[str | None] = mapped_column(String(127))  # libmagic's, not the browser's content_type
+    check_state: Mapped[str] = mapped_column(String(8), default=FileCheck.PENDING, server_default=FileCheck.PENDING)
+    check_note: Mapped[str | None] = mapped_column(String(500))  # why the scan failed
+    risk: Mapped[str | None] = mapped_column(String(16))  # None until checked
+    rules_matched: Mapped[list | None] = mapped_column(JSON)  # YARA rule names at the last scan
+    rules_version: Mapped[str | None] = mapped_column(String(64))
+    scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "Send to the Virus Lab": the lab request this file became (one file, one request)
+    lab_submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("viruslab_submissions.id", ondelete="SET NULL"), unique=True)
 
     message: Mapped[TicketMessage | None] = relationship(back_populates="attachments")
+    ticket: Mapped[Ticket | None] = relationship(lazy="select")
+    lab_submission = relationship("Submission", lazy="select")
 
 
 class TicketEvent(db.Model):

@@ -11,7 +11,7 @@ from backoffice.portal.guards import customer_required
 from backoffice.portal.support_errors import put_error
 from backoffice.security import current_customer, request_actor
 from backoffice.services import ServiceError
-from backoffice.services.support import access, correspondence, ratings, workflow
+from backoffice.services.support import access, correspondence, lab_link, ratings, workflow
 from backoffice.services.support.attachments import limits_text
 from backoffice.services.support.ftp import ftp_password
 from backoffice.storage import BlobNotFound, open_blob
@@ -36,13 +36,17 @@ def _render_request(ticket, reply_form=None, rating_form=None, status: int = 200
     from flask import current_app
 
     rating = ratings.rating_of(ticket)
+    messages = correspondence.thread(ticket, include_notes=False)
+    ftp_files = correspondence.loose_attachments(ticket)
+    files = [a for m in messages for a in m.attachments] + ftp_files
+    lab = lab_link.lab_results(files)
     if rating_form is None:
         rating_form = RatingForm(formdata=None, data={"score": rating.score, "comment": rating.comment}
                                  if rating else None)
     return render_template(
         "portal/support/request.html", ticket=ticket, labels=workflow.LABELS,
-        messages=correspondence.thread(ticket, include_notes=False),
-        ftp_files=correspondence.loose_attachments(ticket), reply_form=reply_form or ReplyForm(formdata=None),
+        messages=messages, ftp_files=ftp_files, lab_files=[(a, lab[a.id]) for a in files if a.id in lab],
+        reply_form=reply_form or ReplyForm(formdata=None),
         rating_form=rating_form, rating=rating, may_rate=ratings.may_rate(ticket),
         may_reopen=workflow.customer_may_reopen(ticket), reopen_deadline=workflow.reopen_deadline(ticket),
         ftp_url=current_app.config["FTP_PUBLIC_URL"], ftp_password=ftp_password(ticket), limits=limits_text(),

@@ -12,6 +12,7 @@ from backoffice.portal.guards import customer_required
 from backoffice.portal.support_errors import put_error
 from backoffice.security import current_customer, request_actor
 from backoffice.services import ServiceError
+from backoffice.services.support import lab_link
 from backoffice.services.viruslab import conversation, verdicts
 from backoffice.services.viruslab import submissions as service
 
@@ -26,6 +27,7 @@ def _render_request(submission, form: LabReplyForm | None = None, status: int = 
         verdict_labels=VERDICT_LABELS, state_labels=CUSTOMER_STATE_LABELS,
         outcome=verdicts.request_verdict(submission), messages=conversation.thread(submission, include_notes=False),
         reply_form=form or LabReplyForm(formdata=None), limit=conversation.limit_text(),
+        origin=lab_link.origin_of(submission),
         title=f"Virus Lab request {submission.number}",
     ), status
 

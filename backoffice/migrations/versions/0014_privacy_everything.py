@@ -1,7 +1,7 @@
 """Privacy that covers everything (#12 items 5-6): Personal Cabinet codes remember what claiming them gave;
 tickets and Virus Lab requests may outlive their customer, anonymised; data downloads are zips built by a job.
 
-Revision ID: 0014_privacy_everything
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-01
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 import backoffice.models.types
 
-revision = "0014_privacy_everything"
+revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None

@@ -53,6 +53,7 @@ def limits_text() -> str:
 def store_uploads(uploads: list, already: int = 0, field: str = "files",
                   source: str = AttachmentSource.WEB) -> list[Attachment]:
     """Store each upload (skipping empty file inputs) as an unsaved Attachment with no owner yet, or none of them.
+    The caller adds them and queues their checks (file_checks.queue_checks) in the same transaction.
 
     `already` is the size of the files the draft or reply holds so far; the total cap counts them too. The sizes
     are checked before the first byte is stored, so a refused step or reply leaves nothing behind in the store.
@@ -70,8 +71,9 @@ def store_uploads(uploads: list, already: int = 0, field: str = "files",
             raise ServiceError(_too_large(filename) if error.limit >= per_file else _over_total(filename),
                                field) from None
         used += blob.size
-        stored.append(Attachment(sha256=blob.sha256, filename=filename, size=blob.size,
-                                 content_type=clean_content_type(upload.mimetype), source=source))
+        stored.append(Attachment(sha256=blob.sha256, md5=blob.md5, sha1=blob.sha1, sha512=blob.sha512,
+                                 filename=filename, size=blob.size, content_type=clean_content_type(upload.mimetype),
+                                 source=source))
     return stored
 
 

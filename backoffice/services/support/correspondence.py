@@ -14,7 +14,7 @@ from backoffice.models import Attachment, Ticket, TicketMessage
 from backoffice.models.support import AuthorKind, MessageKind, TicketStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
-from backoffice.services.support import notify, workflow
+from backoffice.services.support import file_checks, lab_link, notify, workflow
 from backoffice.services.support.attachments import store_uploads
 from backoffice.services.support.history import log_event
 from backoffice.services.threads import author_fields, check_body, message_kind
@@ -47,6 +47,7 @@ def _add_message(ticket: Ticket, kind: str, author_kind: str, actor: Actor, body
         attachment.ticket_id = ticket.id
         attachment.message_id = message.id
         db.session.add(attachment)
+    file_checks.queue_checks(stored)
     ticket.last_activity_at = now
     return message
 
@@ -60,6 +61,8 @@ def customer_reply(ticket: Ticket, actor: Actor, body: str, uploads: list | None
     now = utcnow()
     message = _add_message(ticket, MessageKind.REPLY, AuthorKind.CUSTOMER, actor, body, uploads, now)
     log_event(ticket, actor, "customer_replied", None, {"message": message.id})
+    lab_link.auto_send(ticket, list(db.session.scalars(select(Attachment).where(Attachment.message_id == message.id)
+                                                       .order_by(Attachment.id))))
     if ticket.status in (S.WAITING, S.RESOLVED):
         workflow.move(ticket, S.OPEN, actor, now, action="reopened_by_reply")
     db.session.commit()

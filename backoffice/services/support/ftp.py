@@ -18,6 +18,7 @@ from backoffice.models import Attachment, Ticket
 from backoffice.models.support import AttachmentSource, TicketStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
+from backoffice.services.support import file_checks, lab_link
 from backoffice.services.support.access import ticket_by_number
 from backoffice.services.support.attachments import clean_filename
 from backoffice.services.support.history import log_event
@@ -49,11 +50,13 @@ def add_ftp_file(ticket_id: int, path: Path, filename: str) -> Attachment:
             blob = store_stream(stream, max_bytes=limit)
     except BlobTooLarge:
         raise ServiceError(f"Files sent by FTP may be up to {format_bytes(limit)}.") from None
-    attachment = Attachment(ticket_id=ticket.id, sha256=blob.sha256, filename=clean_filename(filename),
-                            size=blob.size, content_type="application/octet-stream", source=AttachmentSource.FTP)
+    attachment = Attachment(ticket_id=ticket.id, sha256=blob.sha256, md5=blob.md5, sha1=blob.sha1, sha512=blob.sha512,
+                            filename=clean_filename(filename), size=blob.size, content_type="application/octet-stream",
+                            source=AttachmentSource.FTP)
     db.session.add(attachment)
-    db.session.flush()
+    file_checks.queue_checks([attachment])
     log_event(ticket, Actor("customer", ticket.customer_id, f"FTP {ticket.number}"), "ftp_file_received",
               None, {"file": attachment.filename, "size": blob.size})
+    lab_link.auto_send(ticket, [attachment])
     db.session.commit()
     return attachment

@@ -16,7 +16,7 @@ from backoffice.models import Attachment, Ticket, TicketMessage, WizardDraft
 from backoffice.models.support import AuthorKind, MessageKind, TicketPriority, TicketStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
-from backoffice.services.support import notify, numbers, sla, wizard
+from backoffice.services.support import lab_link, notify, numbers, sla, wizard
 from backoffice.services.support.history import log_event
 
 
@@ -81,5 +81,7 @@ def _create(draft: WizardDraft, actor: Actor) -> Ticket:
     draft.ticket_id = ticket.id
     db.session.refresh(ticket)
     log_event(ticket, actor, "created", None, {"number": ticket.number, "type": kind.code})
+    lab_link.auto_send(ticket, list(db.session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id)
+                                                       .order_by(Attachment.id))))
     notify.tell_created(ticket)
     return ticket

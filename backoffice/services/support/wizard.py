@@ -22,6 +22,7 @@ from backoffice.models import Attachment, Product, SupportRequestType, WizardDra
 from backoffice.models.support import AttachmentSource
 from backoffice.services import ServiceError
 from backoffice.services.licensing.gate import has_active_code, products_with_active_code
+from backoffice.services.support import file_checks
 from backoffice.services.support.attachments import store_uploads
 
 STEPS = {1: "Request type", 2: "Product", 3: "Description", 4: "System", 5: "Review"}
@@ -149,10 +150,12 @@ def _store_step_files(draft: WizardDraft, step: int, uploads: list) -> None:
         db.session.execute(delete(Attachment).where(Attachment.draft_id == draft.id,
                                                     Attachment.source == AttachmentSource.SYSINFO))
     field = "sysinfo" if source == AttachmentSource.SYSINFO else "files"
-    for attachment in store_uploads(uploads, already=files_total(draft), field=field, source=source):
+    stored = store_uploads(uploads, already=files_total(draft), field=field, source=source)
+    for attachment in stored:
         attachment.draft_id = draft.id
         db.session.add(attachment)
     db.session.flush()
+    file_checks.queue_checks(stored)  # checked while the customer fills in the other steps
 
 
 def validate(customer_id: int, step: int, draft: WizardDraft) -> dict[str, str]:

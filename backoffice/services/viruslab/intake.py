@@ -27,10 +27,14 @@ def sample_for_blob(blob: StoredBlob) -> tuple[Sample, bool]:
     return sample, created
 
 
+def file_types(path) -> tuple[str, str]:
+    """libmagic's description and MIME type of the file at `path`, from its bytes alone (never its name), cut to
+    the columns' sizes: the one typing of the Virus Lab, for samples and ticket files alike."""
+    return magic.from_file(str(path))[:255], magic.from_file(str(path), mime=True)[:127]
+
+
 def describe(sample: Sample) -> None:
     """Type the sample by its magic bytes (once: the bytes never change)."""
     if sample.file_type is not None:
         return
-    path = str(blob_path(sample.sha256))
-    sample.file_type = magic.from_file(path)[:255]
-    sample.mime_type = magic.from_file(path, mime=True)[:127]
+    sample.file_type, sample.mime_type = file_types(blob_path(sample.sha256))

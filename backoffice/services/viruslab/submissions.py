@@ -92,6 +92,14 @@ def create_submission(actor: Actor, customer: Customer, form: RequestForm, blob:
     """File the request: the stored file becomes a sample row (deduplicated by SHA-256), the request gets its
     number and its analysis job, the customer a confirmation mail. One commit, and no heavy work: the worker
     unpacks and scans."""
+    submission = file_request(actor, customer, form, blob)
+    db.session.commit()
+    return submission
+
+
+def file_request(actor: Actor, customer: Customer, form: RequestForm, blob: StoredBlob | None) -> Submission:
+    """create_submission's work, in the caller's transaction: for a caller that records more with it (a ticket
+    file sent to the lab) and commits once. Raises ServiceError before writing anything for a bad form."""
     form = check_request(form, blob)
     sample = intake.sample_for_blob(blob)[0] if blob is not None else None
     submission = Submission(
@@ -107,7 +115,6 @@ def create_submission(actor: Actor, customer: Customer, form: RequestForm, blob:
                                                            "sample": sample.sha256 if sample else None})
     queue_mail(customer.email, f"Your Virus Lab request {submission.number}", "viruslab_received",
                submission=submission, type_label=REQUEST_TYPE_LABELS[RequestType(form.request_type)])
-    db.session.commit()
     return submission
 
 
