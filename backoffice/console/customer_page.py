@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from markupsafe import Markup
 
 from backoffice.console.access import staff_role, write_required
 from backoffice.console.audit import ObjectIdEqual, ObjectTypeEqual
@@ -51,6 +52,14 @@ EVENT_LABELS = {
 ACTOR_LABELS = {"staff": "Staff", "customer": "The customer", "system": "System", "anonymous": "Not signed in"}
 
 
+def utc(value) -> Markup:
+    """A timestamp as the page shows it: to the minute, in UTC, saying so (a function: a Jinja macro per cell
+    was a third of the page's time at 100 rows)."""
+    if value is None:
+        return Markup("—")
+    return Markup('<span class="text-nowrap">{} UTC</span>').format(value.strftime("%Y-%m-%d %H:%M"))
+
+
 def event_label(action: str) -> str:
     """A person's words for an audit action; one without its own label is spelled out from its name."""
     return EVENT_LABELS.get(action) or action.split(".", 1)[-1].replace("_", " ").capitalize()
@@ -87,7 +96,7 @@ class CustomerPageMixin:
         page = self.render(
             "console/customer_page.html", customer=customer, sections=sections, note_form=note_form,
             may_write=self.can_write(), all_links=self._all_links(customer), labels=self._labels(),
-            verdict_of=verdicts.request_verdict, event_label=event_label, title=f"Customer {customer.email}",
+            verdict_of=verdicts.request_verdict, event_label=event_label, utc=utc, title=f"Customer {customer.email}",
         )
         return page, status
 

@@ -21,8 +21,11 @@ from backoffice.models import (
     AuditEvent,
     CodeRegistration,
     CustomerNote,
+    Product,
+    StaffUser,
     Submission,
     SubmissionFile,
+    SupportRequestType,
     Ticket,
 )
 from backoffice.services import customer_security
@@ -102,10 +105,30 @@ def _codes(customer_id: int) -> list[HeldCode]:
             for registration_id, added_at, code, blacklisted in rows]
 
 
-def _tickets(customer_id: int) -> list[Ticket]:
-    # Ticket joins its type, product and assignee itself; ix_tickets_customer_id serves the order
-    return list(db.session.scalars(select(Ticket).where(Ticket.customer_id == customer_id)
-                                   .order_by(Ticket.id.desc()).limit(SHOWN)).unique())
+@dataclass(frozen=True)
+class TicketRow:
+    number: str
+    subject: str
+    request_type: str
+    product: str | None
+    status: str
+    priority: str
+    assignee: str | None
+    created_at: datetime
+    last_activity_at: datetime
+
+
+def _tickets(customer_id: int) -> list[TicketRow]:
+    # the columns the page shows, not Ticket entities with their four joined relations (the customer's own
+    # row once per ticket among them): a third of the page's time at 20 rows; ix_tickets_customer_id serves it
+    rows = db.session.execute(
+        select(Ticket.number, Ticket.subject, SupportRequestType.name, Product.name, Ticket.status,
+               Ticket.priority, StaffUser.name, Ticket.created_at, Ticket.last_activity_at)
+        .join(SupportRequestType, SupportRequestType.id == Ticket.request_type_id)
+        .outerjoin(Product, Product.id == Ticket.product_id)
+        .outerjoin(StaffUser, StaffUser.id == Ticket.assignee_id)
+        .where(Ticket.customer_id == customer_id).order_by(Ticket.id.desc()).limit(SHOWN))
+    return [TicketRow(*row) for row in rows]
 
 
 def _lab_requests(customer_id: int) -> list[Submission]:
