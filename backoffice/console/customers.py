@@ -50,11 +50,6 @@ class CustomerView(CustomerPageMixin, PlainFilterFormMixin, ScalableListMixin, S
                      "terms_accepted_at": "Terms accepted", "activated_at": "Activated",
                      "failed_logins": "Failed sign-ins since the last success",
                      "pending_email": "New e-mail (unconfirmed)"}
-    column_details_list = [
-        "id", "email", "status", "name", "country", "city", "address", "phone", "company", "company_address",
-        "company_admin_email", "news_subscribed", "pending_email", "created_at", "terms_accepted_at", "activated_at",
-        "last_login_at", "failed_logins",
-    ]
     form_columns = customer_service.EDITABLE_FIELDS
     form_overrides = {"company_admin_email": EmailField, "news_subscribed": BooleanField}
     form_args = {

@@ -245,3 +245,49 @@ def test_staff_who_are_not_signed_in_are_sent_to_the_login(make, client):
     assert response.status_code == 302 and "/console/login" in response.location
     assert client.post(f"/console/customers/{customer.id}/notes", data={"body": "x"}).status_code == 302
     assert db.session.scalars(select(CustomerNote)).all() == []
+
+
+def test_the_all_links_filters_take_an_address_in_any_case_and_find_nobody_for_an_unknown_one(make, console,
+                                                                                              client):
+    signed_in(make, console, "admin")
+    customer = make.customer()
+    code = hold(customer)
+    request = lab_request(customer)
+    hold(make.customer())
+    codes = client.get("/console/codes/", query_string={"flt0_4": customer.email.upper()}).text
+    assert code.code in codes and "1 matching" in codes
+    assert "0 matching" in client.get("/console/codes/", query_string={"flt0_4": "nobody@example.com"}).text
+    lab = client.get("/console/viruslab/", query_string={"flt0_7": f" {customer.email} "}).text
+    assert request.number in lab and "1 matching" in lab
+
+
+def test_staff_adding_notes_at_the_same_moment_each_get_exactly_one(postgres_only, app, make):
+    """Ten staff sessions post a note about one customer at once: ten notes, ten audit events, none lost."""
+    import threading
+
+    from tests.conftest import ConsoleSession
+
+    customer = make.customer()
+    clients = []
+    for _ in range(10):
+        client = app.test_client()
+        ConsoleSession(client).login(make.staff("support").email, PASSWORD)
+        clients.append(client)
+    start, statuses, url = threading.Barrier(len(clients)), [], f"/console/customers/{customer.id}/notes"
+
+    def post(client, n):  # read nothing from the test's session here: the thread has no app context of its own
+        start.wait()
+        statuses.append(client.post(url, data={"body": f"Note {n}"}).status_code)
+
+    threads = [threading.Thread(target=post, args=(c, n)) for n, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.expire_all()
+    assert statuses == [302] * 10
+    notes = db.session.scalars(select(CustomerNote).where(CustomerNote.customer_id == customer.id)).all()
+    assert sorted(n.body for n in notes) == sorted(f"Note {n}" for n in range(10))
+    assert len({n.author_staff_id for n in notes}) == 10
+    audited = db.session.scalars(select(AuditEvent.object_id).where(AuditEvent.action == "customer.note_added")).all()
+    assert sorted(audited) == sorted(str(n.id) for n in notes)
