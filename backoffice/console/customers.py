@@ -1,21 +1,23 @@
-"""Customers: search and filters that hold at millions of rows, a detail page, audited edits."""
+"""Customers: one search box for e-mail, name, code or request number, filters that hold at millions of rows,
+the customer page (customer_page.py), audited edits."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, g, redirect, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from wtforms import BooleanField, EmailField
 from wtforms.validators import Email, Length, Optional
 
 from backoffice.console.access import ADMIN, ALL_STAFF, StaffModelView, write_required
+from backoffice.console.customer_page import CustomerPageMixin
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import date_range
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
 from backoffice.models import Customer, CustomerStatus
 from backoffice.security import request_actor
-from backoffice.services import ServiceError, customer_security, registration
+from backoffice.services import ServiceError, customer_lookup, customer_security, registration
 from backoffice.services import customers as customer_service
 
 # The status and security actions on the detail page: (endpoint suffix, service call, message when done).
@@ -35,15 +37,12 @@ class CountryEqual(filters.FilterEqual):
         return value.strip().upper()
 
 
-class CustomerView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
+class CustomerView(CustomerPageMixin, PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     read_roles = ALL_STAFF
     write_roles = ADMIN + ("support",)
     allow_edit = True
-    details_template = "console/customer_details.html"
 
-    search_placeholder_text = "E-mail or name (3+ characters)"
-    search_condition = staticmethod(customer_service.search_condition)
-    search_order_key = staticmethod(customer_service.search_order_key)
+    search_placeholder_text = "E-mail, name, activation code, or request number (TS-… or VL-…)"
     column_list = ["id", "email", "name", "country", "status", "created_at", "last_login_at"]
     column_default_sort = ("id", True)
     column_sortable_list = ["id", "created_at"]
@@ -51,11 +50,6 @@ class CustomerView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
                      "terms_accepted_at": "Terms accepted", "activated_at": "Activated",
                      "failed_logins": "Failed sign-ins since the last success",
                      "pending_email": "New e-mail (unconfirmed)"}
-    column_details_list = [
-        "id", "email", "status", "name", "country", "city", "address", "phone", "company", "company_address",
-        "company_admin_email", "news_subscribed", "pending_email", "created_at", "terms_accepted_at", "activated_at",
-        "last_login_at", "failed_logins",
-    ]
     form_columns = customer_service.EDITABLE_FIELDS
     form_overrides = {"company_admin_email": EmailField, "news_subscribed": BooleanField}
     form_args = {
@@ -90,8 +84,16 @@ class CustomerView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
             flash(done.format(email=customer.email), "success")
         return redirect(url_for(".details_view", id=customer_id))
 
-    def security_events(self, customer: Customer):
-        return customer_security.security_events(customer.id)
+    @staticmethod
+    def search_condition(term: str):
+        found = customer_lookup.lookup(term)
+        g.customer_lookup_kind = found.kind  # read by search_order_key, which Flask-Admin calls next
+        return found.condition
+
+    @staticmethod
+    def search_order_key():
+        # only the fragment search has the FTS index whose rowid orders it; a code or a number finds a few rows
+        return customer_service.search_order_key() if g.get("customer_lookup_kind") == "text" else None
 
     def update_model(self, form, model):
         values = {name: _blank_to_none(form[name].data) for name in self.form_columns}

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, time
 
 from flask_admin.contrib.sqla import filters
 from flask_admin.model.filters import BaseIntFilter, BaseIntListFilter
+from sqlalchemy import select
 
 from backoffice.inputs.numbers import MAX_ID
+from backoffice.models import Customer
 
 
 def accepts(flt, value: str) -> bool:
@@ -60,3 +62,19 @@ class CreatedOnOrBefore(_AwareDateMixin, filters.BaseSQLAFilter):
 
 def date_range(column, label: str) -> list:
     return [CreatedOnOrAfter(column, label), CreatedOnOrBefore(column, label)]
+
+
+class CustomerEmailFilter(filters.BaseSQLAFilter):
+    """Rows belonging to the customer with this account e-mail, exactly (the unique index on customers.email):
+    the customer page's "all" links use it, and staff can type an address. `rows_of(customer_ids)` is the
+    view's condition for "rows of these customers", given a subquery of customer ids."""
+
+    def __init__(self, column, name, rows_of, **kwargs):
+        super().__init__(column, name, **kwargs)
+        self.rows_of = rows_of
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.rows_of(select(Customer.id).where(Customer.email == value.strip().lower())))
+
+    def operation(self):
+        return "is"

@@ -13,7 +13,7 @@ from backoffice.console.ticket_files import TicketFilesMixin
 from backoffice.console.ticket_page import TicketPageMixin
 from backoffice.extensions import db
 from backoffice.inputs.numbers import bounded_ids
-from backoffice.models import Product, StaffRole
+from backoffice.models import Customer, Product, StaffRole
 from backoffice.models.support import TicketPriority
 from backoffice.security import current_staff, request_actor
 from backoffice.services import ServiceError
@@ -39,13 +39,15 @@ class TicketQueueView(TicketFilesMixin, TicketPageMixin, StaffBaseView):
         for message in filters.errors.values():
             flash(message, "warning")
         now = utcnow()
+        customer = db.session.get(Customer, filters.customer_id) if filters.customer_id else None
         return self.render(
             "console/tickets/list.html", filters=filters, rows=rows, next_before=next_before,
             count=queues.count(filters, staff.id, (rows, next_before)), sidebar=queues.queue_counts(staff.id),
             overdue={t.id for t in rows if sla.is_overdue(t, now)},
             kind=queues.request_type_by_code(filters.queue), states=queues.STATES, ages=queues.AGES,
             products=db.session.query(Product).order_by(Product.name).limit(500).all(),
-            staff_list=details.assignable_staff(), may_write=self.can_write(), title=_list_title(filters),
+            staff_list=details.assignable_staff(), may_write=self.can_write(), customer=customer,
+            title=_list_title(filters) + (f" of {customer.email}" if customer else ""),
         )
 
     @expose("/bulk", methods=["POST"])

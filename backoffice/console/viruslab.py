@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from backoffice.console.access import ALL_STAFF, StaffModelView, write_required
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
-from backoffice.console.filters import date_range
+from backoffice.console.filters import CustomerEmailFilter, date_range
 from backoffice.console.lists import ScalableListMixin
 from backoffice.console.tickets import SUPPORT_ROLES
 from backoffice.extensions import db
@@ -97,6 +97,8 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         YaraRuleFilter(Submission.sample_id, "YARA rule"),
         filters.FilterEqual(Submission.product, "Product"),
         *date_range(Submission.created_at, "Received"),
+        CustomerEmailFilter(Submission.customer_id, "Customer's e-mail",
+                            rows_of=lambda customers: Submission.customer_id.in_(customers)),
     ]
     filter_form_fields = (
         FilterField("type", "Type", "select"),
@@ -106,6 +108,7 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         FilterField("product", "Product"),
         FilterField("received-from", "Received on or after", "date"),
         FilterField("received-to", "Received on or before", "date"),
+        FilterField("customer", "Customer's e-mail"),
     )
 
     def get_query(self):

@@ -11,6 +11,7 @@ from backoffice.models.accounts import (
 from backoffice.models.audit import AuditEvent
 from backoffice.models.captcha import CaptchaChallenge
 from backoffice.models.courses import Course, Enrollment
+from backoffice.models.customer_notes import CustomerNote
 from backoffice.models.jobs import Job, JobState
 from backoffice.models.legacy import LegacyCode
 from backoffice.models.licensing import (
@@ -74,6 +75,7 @@ __all__ = [
     "AuditEvent",
     "CaptchaChallenge",
     "Course",
+    "CustomerNote",
     "Enrollment",
     "LegacyCode",
     "Customer",

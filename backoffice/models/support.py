@@ -128,6 +128,7 @@ class Ticket(db.Model):
         UniqueConstraint("customer_id", "draft_key", name="uq_tickets_customer_draft"),
         # the lists of the console and the portal, each served by one index
         Index("ix_tickets_customer_activity", "customer_id", "last_activity_at"),
+        Index("ix_tickets_customer_id", "customer_id", "id"),  # a customer's tickets newest first (customer page)
         Index("ix_tickets_type_active", "request_type_id", "id", postgresql_where=text(_ACTIVE_SQL),
               sqlite_where=text(_ACTIVE_SQL)),
         Index("ix_tickets_type_status", "request_type_id", "status", "id"),

@@ -23,7 +23,7 @@ def test_lock_signs_the_customer_out_and_unlock_lets_them_back(app, client, cons
 
     page = client.get(f"/console/customers/details/?id={customer.id}")
     assert "Lock the account" in page.text and "Security events" in page.text
-    assert "customer.login" in page.text  # the sign-in above, among the security events
+    assert "Signed in" in page.text  # the sign-in above, among the security events, in words
     assert "locked and signed out everywhere" in action(client, customer, "lock").text
     db.session.refresh(customer)
     assert customer.status == CustomerStatus.LOCKED

@@ -46,7 +46,8 @@ def admin(make, console):
     ("/console/customers/", ["status", "country", "registered-from", "registered-to"]),
     ("/console/audit/", ["action", "actor-kind", "actor-id", "object-type", "object-id", "from", "to"]),
     ("/console/outbox/", ["status", "template"]),
-    ("/console/viruslab/", ["type", "state", "verdict", "yara-rule", "product", "received-from", "received-to"]),
+    ("/console/viruslab/", ["type", "state", "verdict", "yara-rule", "product", "received-from", "received-to",
+                           "customer"]),
     ("/console/samples/", ["verdict", "archive", "seen-from", "seen-to"]),
     ("/console/blacklist/", ["in-force", "reason"]),
 ])

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from backoffice.clock import utcnow
 from backoffice.console.access import StaffModelView, staff_role, write_required
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
-from backoffice.console.filters import date_range
+from backoffice.console.filters import CustomerEmailFilter, date_range
 from backoffice.console.licensing import LICENSING_READ, LICENSING_WRITE, TRANSFER_GRANT
 from backoffice.console.licensing.bulk import CodeBulkMixin
 from backoffice.console.licensing.forms import BlacklistCodeForm, ExpiryForm, SeatsForm
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
-from backoffice.models import ActivationCode, CodeState, Product
+from backoffice.models import ActivationCode, CodeRegistration, CodeState, Product
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
 from backoffice.services.licensing import manage
@@ -45,6 +45,12 @@ class StateFilter(filters.BaseSQLAFilter):
         return "is"
 
 
+def held_by(customers):
+    """Codes these customers hold now (code_registrations by customer, then the code's primary key)."""
+    return ActivationCode.id.in_(select(CodeRegistration.code_id).where(
+        CodeRegistration.customer_id.in_(customers), CodeRegistration.removed_at.is_(None)))
+
+
 def end_of_day(day) -> datetime:
     return datetime.combine(day, time(23, 59, 59), UTC)
 
@@ -68,12 +74,14 @@ class ActivationCodeView(PlainFilterFormMixin, CodeBulkMixin, ScalableListMixin,
         filters.IntEqualFilter(ActivationCode.product_id, "Product"),  # the page lists the products itself
         StateFilter(ActivationCode.id, "State", options=STATE_LABELS),
         *date_range(ActivationCode.expires_at, "Expires"),
+        CustomerEmailFilter(ActivationCode.id, "Held by (e-mail)", rows_of=held_by),
     ]
     filter_form_fields = (
         FilterField("product", "Product", "select", options=product_options),
         FilterField("state", "State", "select"),
         FilterField("from", "Expires from", "date"),
         FilterField("to", "Expires to", "date"),
+        FilterField("holder", "Held by (e-mail)"),
     )
 
     def can_grant_transfer(self) -> bool:

@@ -39,6 +39,7 @@ class Filters:
     priority: str | None = None
     product_id: int | None = None
     assignee_id: int | None = None
+    customer_id: int | None = None  # one customer's tickets (the customer page's "all" link)
     age: str | None = None
     overdue: bool = False
     q: str = ""
@@ -55,6 +56,7 @@ class Filters:
         f.priority = args.get("priority") if args.get("priority") in set(TicketPriority) else None
         f.product_id = _int(args.get("product"))
         f.assignee_id = _int(args.get("assignee"))
+        f.customer_id = _int(args.get("customer"))
         f.age = args.get("age") if args.get("age") in AGES else None
         f.overdue = args.get("overdue") in ("1", "on", "yes")
         f.q = (args.get("q") or "").strip()[:200]
@@ -64,7 +66,8 @@ class Filters:
     def as_args(self, **changes) -> dict:
         values = {"queue": self.queue, "view": self.view if self.view != "all" else None,
                   "status": self.status if self.status != "active" else None, "priority": self.priority,
-                  "product": self.product_id, "assignee": self.assignee_id, "age": self.age,
+                  "product": self.product_id, "assignee": self.assignee_id, "customer": self.customer_id,
+                  "age": self.age,
                   "overdue": "1" if self.overdue else None, "q": self.q or None}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "")}
@@ -135,6 +138,8 @@ def conditions(filters: Filters, staff_id: int | None) -> list:
         where.append(Ticket.product_id == filters.product_id)
     if filters.assignee_id:
         where.append(Ticket.assignee_id == filters.assignee_id)
+    if filters.customer_id:
+        where.append(Ticket.customer_id == filters.customer_id)  # ix_tickets_customer_id, newest first
     if filters.age:
         where.append(Ticket.created_at <= utcnow() - timedelta(days=AGES[filters.age]))
     if filters.overdue:
