@@ -10,6 +10,7 @@ from backoffice.clock import utcnow
 from backoffice.console.access import write_required
 from backoffice.extensions import db
 from backoffice.inputs.numbers import bounded_int
+from backoffice.inputs.text import showable_text
 from backoffice.models import CannedResponse
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
@@ -45,6 +46,9 @@ class TicketPageMixin:
         if canned_id is not None:  # "Insert" a canned response without JavaScript: the page comes back with it
             response = db.session.get(CannedResponse, canned_id)
             body = ((body + "\n\n") if body else "") + response.body if response else body
+        return self._ticket_page(ticket, body)
+
+    def _ticket_page(self, ticket, body: str, status: int = 200):
         messages = correspondence.thread(ticket, include_notes=True)
         ftp_files = correspondence.loose_attachments(ticket)
         return self.render(
@@ -55,7 +59,7 @@ class TicketPageMixin:
             types=wizard.request_types(), rating=ratings.rating_of(ticket), merged_from=details.merged_from(ticket),
             overdue=sla.is_overdue(ticket, utcnow()), may_write=self.can_write(),
             title=f"{ticket.number}: {ticket.subject}",
-        )
+        ), status
 
     def _back(self, ticket):
         return redirect(url_for(".ticket_view", number=ticket.number))
@@ -72,7 +76,8 @@ class TicketPageMixin:
         except ServiceError as error:
             db.session.rollback()
             flash(error.message, "error")
-            return redirect(url_for(".ticket_view", number=ticket.number, body=request.form.get("body", "")))
+            # the page again, not a redirect: the draft stays in the box however long or odd it is
+            return self._ticket_page(ticket, showable_text(request.form.get("body", "")), 422)
         flash("Internal note added." if internal else "Reply sent to the customer by e-mail.", "success")
         return self._back(ticket)
 

@@ -1,5 +1,6 @@
-"""The base of every form: each field's raw text goes through `text.text_problem` before its own validators,
-and a text sent where a file belongs counts as no file.
+"""The base of every form: each field's raw text goes through `text.text_problem` before its own validators;
+a value of the wrong type is not there at all: a file part (or a JSON list or number) sent for a text field, a
+text sent where a file belongs.
 
 `BoundedForm` (Flask-WTF, with CSRF) is the base of the portal's and the console's own forms; `BoundedModelForm` is
 the `form_base_class` of every Flask-Admin model view.
@@ -13,7 +14,33 @@ from werkzeug.datastructures import FileStorage
 from wtforms.fields import FileField, TextAreaField
 from wtforms.validators import Length, StopValidation
 
-from backoffice.inputs.text import text_problem
+from backoffice.inputs.text import showable_text, text_problem
+
+
+class TypedFormData:
+    """Form data as the form's fields may read it: uploads for file fields, strings for every other field."""
+
+    def __init__(self, formdata, file_fields: set[str]):
+        self._formdata, self._file_fields = formdata, file_fields
+
+    def getlist(self, name: str) -> list:
+        wanted = FileStorage if name in self._file_fields else str
+        return [value for value in self._formdata.getlist(name) if isinstance(value, wanted)]
+
+    def __contains__(self, name: str) -> bool:
+        return bool(self.getlist(name))
+
+    def __iter__(self):
+        return iter(self._formdata)
+
+    def __len__(self) -> int:
+        return len(self._formdata)
+
+
+def typed_formdata(form, formdata):
+    if formdata is None:
+        return None
+    return TypedFormData(formdata, {field.name for field in form if isinstance(field, FileField)})
 
 
 def check_text(form, field) -> None:
@@ -30,13 +57,9 @@ def check_text(form, field) -> None:
 
 
 def _showable(field) -> None:
-    """The refused value as the form can show it again: invalid bytes as U+FFFD (a lone surrogate cannot be
-    encoded into the page)."""
-    def showable(value):
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if isinstance(value, str) else value
-
-    field.raw_data = [showable(value) for value in field.raw_data]
-    field.data = showable(field.data)
+    """The refused value as the form can show it again (a lone surrogate cannot be encoded into the page)."""
+    field.raw_data = [showable_text(value) for value in field.raw_data]
+    field.data = showable_text(field.data)
 
 
 class BoundaryChecks:
@@ -59,9 +82,14 @@ def _only_files(field: FileField) -> None:
         field.data = None
 
 
+class _TypedMeta:
+    def wrap_formdata(self, form, formdata):
+        return typed_formdata(form, super().wrap_formdata(form, formdata))
+
+
 class BoundedForm(BoundaryChecks, FlaskForm):
-    pass
+    Meta = _TypedMeta  # WTForms combines it with Flask-WTF's Meta, which finds the request's data
 
 
 class BoundedModelForm(BoundaryChecks, BaseForm):
-    pass
+    Meta = _TypedMeta

@@ -42,3 +42,11 @@ def clean_text(value, *, multiline: bool = False, max_length: int | None = None)
     if problem:
         raise ValueError(problem)
     return value
+
+
+def showable_text(value):
+    """`value` as it can be shown again or put in a link: bytes that were not UTF-8 (kept as lone surrogates)
+    become U+FFFD, which a page can encode; anything but text is returned as it is."""
+    if not isinstance(value, str):
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

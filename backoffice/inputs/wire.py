@@ -76,7 +76,9 @@ def address_problem() -> tuple[int, str] | None:
         return 404, None
     if "\ufffd" in path or text_problem(path, max_length=QUERY_VALUE_LENGTH):  # no route names a broken byte
         return 404, None
-    for name, value in request.args.items(multi=True):
+    # Flask-Admin also posts its return address as a form field `url`: it becomes a Location header just the same
+    return_address = [("url", value) for value in request.form.getlist("url")] if request.method == "POST" else []
+    for name, value in [*request.args.items(multi=True), *return_address]:
         if text_problem(name, max_length=200) or text_problem(value, max_length=QUERY_VALUE_LENGTH):
             status = 414 if len(value) > QUERY_VALUE_LENGTH else 400
             return status, ("This address carries a value no page accepts (a control character, bytes that are "
