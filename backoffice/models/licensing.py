@@ -64,6 +64,9 @@ class ActivationCode(db.Model):
         CheckConstraint("extra_transfers >= 0", name="extra_transfers_not_negative"),
         Index("ix_activation_codes_product_id_id", "product_id", "id"),
         Index("ix_activation_codes_expires_at", "expires_at"),
+        # codes with no free seat: few, and the queue's "no free seat" filter starts from them
+        Index("ix_activation_codes_full", "id", postgresql_where=text("seats_taken >= seats"),
+              sqlite_where=text("seats_taken >= seats")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
