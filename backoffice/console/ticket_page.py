@@ -46,7 +46,8 @@ class TicketPageMixin:
         return self.render(
             "console/tickets/ticket.html", ticket=ticket, body=body,
             messages=correspondence.thread(ticket, include_notes=True),
-            ftp_files=correspondence.loose_attachments(ticket), codes=details.customer_codes(ticket.customer_id),
+            ftp_files=correspondence.loose_attachments(ticket),
+            codes=details.customer_codes(ticket.customer_id, ticket.activation_code_id),
             events=details.history(ticket), staff_list=details.assignable_staff(), canned=canned.all_responses(),
             types=wizard.request_types(), rating=ratings.rating_of(ticket), merged_from=details.merged_from(ticket),
             overdue=sla.is_overdue(ticket, utcnow()), may_write=self.can_write(),

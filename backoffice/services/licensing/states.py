@@ -106,6 +106,7 @@ class Standing:
     """Everything that decides whether a code works, as of `now`."""
 
     code_id: int
+    code: str
     state: CodeState
     valid_from: datetime
     expires_at: datetime
@@ -177,8 +178,8 @@ class Standing:
 def _standing_query(code_ids: list[int], now: datetime):
     since = window_start(now)
     return (
-        select(ActivationCode.id, ActivationCode.valid_from, ActivationCode.expires_at, ActivationCode.seats,
-               ActivationCode.seats_taken, ActivationCode.extra_transfers, BlacklistEntry.reason,
+        select(ActivationCode.id, ActivationCode.code, ActivationCode.valid_from, ActivationCode.expires_at,
+               ActivationCode.seats, ActivationCode.seats_taken, ActivationCode.extra_transfers, BlacklistEntry.reason,
                BlacklistEntry.note, BlacklistEntry.created_at, transfers_since(ActivationCode.id, since))
         # uq_blacklist_entries_in_force: at most one entry in force per code, so the join adds no rows
         .outerjoin(BlacklistEntry, and_(BlacklistEntry.code_id == ActivationCode.id,
@@ -197,10 +198,10 @@ def standings(code_ids: Iterable[int | None], now: datetime | None = None) -> di
     soon = now + timedelta(days=config["CODE_EXPIRING_SOON_DAYS"])
     found = {}
     for row in db.session.execute(_standing_query(ids, now)):
-        (code_id, valid_from, expires_at, seats, seats_taken, extra, reason, note, listed_at, transfers) = row
+        (code_id, code, valid_from, expires_at, seats, seats_taken, extra, reason, note, listed_at, transfers) = row
         state = state_of(row, reason is not None, now)
         found[code_id] = Standing(
-            code_id=code_id, state=state, valid_from=valid_from, expires_at=expires_at,
+            code_id=code_id, code=code, state=state, valid_from=valid_from, expires_at=expires_at,
             expiring_soon=state is CodeState.VALID and expires_at <= soon,
             blacklist_reason=reason, blacklist_note=note, blacklisted_at=listed_at,
             seats_used=seats_taken, seats_total=seats, transfers_used=transfers or 0,
