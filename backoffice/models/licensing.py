@@ -97,6 +97,9 @@ class CodeRegistration(db.Model):
         ),
         Index("ix_code_registrations_customer_added", "customer_id", "added_at"),
         Index("ix_code_registrations_code_added", "code_id", "added_at"),
+        # recent transfers, for "transfer cap reached" over all codes (a queue filter): few rows, newest first
+        Index("ix_code_registrations_transfers", "added_at", "code_id", postgresql_where=text("is_transfer"),
+              sqlite_where=text("is_transfer")),
         CheckConstraint("removed_at IS NULL OR removed_at >= added_at", name="removed_after_added"),
     )
 

@@ -44,10 +44,13 @@ def upgrade():
         _ticket_search().create_ticket_search()
     op.create_index("ix_activation_codes_full", "activation_codes", ["id"], unique=False,
                     postgresql_where=sa.text("seats_taken >= seats"), sqlite_where=sa.text("seats_taken >= seats"))
+    op.create_index("ix_code_registrations_transfers", "code_registrations", ["added_at", "code_id"], unique=False,
+                    postgresql_where=sa.text("is_transfer"), sqlite_where=sa.text("is_transfer"))
 
 
 def downgrade():
     sqlite = op.get_bind().dialect.name == "sqlite"
+    op.drop_index("ix_code_registrations_transfers", table_name="code_registrations")
     op.drop_index("ix_activation_codes_full", table_name="activation_codes")
     if sqlite:
         _ticket_search().drop_ticket_search()

@@ -225,9 +225,12 @@ def problem_condition(problem: str, now: datetime) -> ColumnElement[bool]:
     if problem == CodeProblem.NO_FREE_SEAT:
         return ActivationCode.seats_taken >= ActivationCode.seats  # the partial index ix_activation_codes_full
     if problem == CodeProblem.TRANSFER_CAP_REACHED:
+        # from the window's transfers (ix_code_registrations_transfers: few rows), not a count per code
         cap = current_app.config["CODE_TRANSFERS_PER_WINDOW"]
-        return and_(ActivationCode.extra_transfers < 1,
-                    transfers_since(ActivationCode.id, window_start(now)) >= cap)
+        capped = (select(CodeRegistration.code_id)
+                  .where(CodeRegistration.is_transfer.is_(True), CodeRegistration.added_at >= window_start(now))
+                  .group_by(CodeRegistration.code_id).having(func.count() >= cap))
+        return and_(ActivationCode.extra_transfers < 1, ActivationCode.id.in_(capped))
     raise ValueError(f"unknown problem {problem!r}")
 
 
