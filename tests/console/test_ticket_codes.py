@@ -55,6 +55,8 @@ def test_the_sidebar_shows_a_blacklisted_code_as_blacklisted_with_its_reason(sig
     assert ">Valid<" in second and "Seats: 2 of 3 used" in second and "This ticket" not in second
     assert "Transfers in the last 30 days: 0 of 3" in second
     assert page.index(about.code) < page.index(other.code)  # the ticket's own code first
+    code_page = client.get(f"/console/codes/details/?id={about.id}").get_data(as_text=True)  # the link's target
+    assert 'id="code-state">Blacklisted<' in code_page and "Reason: Chargeback: Bank reversed the payment" in code_page
 
 
 def test_the_ticket_code_stays_in_the_sidebar_after_the_customer_removes_it(signed_in, client, customer):
