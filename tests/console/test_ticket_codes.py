@@ -141,6 +141,18 @@ def test_a_queue_page_costs_the_same_statements_for_3_or_30_tickets_with_codes(s
     assert many == few
 
 
+def test_a_full_page_of_a_code_problem_is_counted_without_walking_the_queue(signed_in, client, make, app):
+    from backoffice.services.support.queues import PAGE_SIZE
+
+    for n in range(PAGE_SIZE + 1):
+        owner = make.customer(email=f"full{n}@example.com")
+        ticket_about(owner, held_code(owner, make_product(), seats=1, taken=1), subject=f"Seat problem {n}")
+    full = client.get("/console/tickets/?code_problem=no_free_seat").get_data(as_text=True)
+    assert 'id="list-count">more than 50 matching<' in full and full.count('<td class="code-standing"><span') == 50
+    few = client.get("/console/tickets/?code_problem=blacklisted").get_data(as_text=True)
+    assert re.search(r'id="list-count">0 matching<', few)  # a page that is not full is its own exact count
+
+
 def test_the_portal_codes_page_and_the_console_sidebar_agree(app, signed_in, client, customer, sign_in_customer):
     product = make_product("Mobile Security")
     codes = [held_code(customer, product), held_code(customer, product, expires_in_days=7),

@@ -236,3 +236,19 @@ def problem_condition(problem: str, now: datetime) -> ColumnElement[bool]:
 
 def any_problem_condition(now: datetime) -> ColumnElement[bool]:
     return or_(*(problem_condition(problem, now) for problem in CodeProblem))
+
+
+def names_code_with_problem(code_id_column, problem: str, now: datetime) -> ColumnElement[bool]:
+    """SQL for rows of another table (tickets) whose `code_id_column` names a code with `problem` ("any": one
+    of them), for lists read newest first.
+
+    Blacklisted, expired and no free seat are a probe by key for each row read (a correlated scalar subquery,
+    which the planner keeps per row instead of first collecting every code with the problem: 100,000 blacklisted
+    codes among 5M made that hash cost more than the page). Transfer cap reached starts from the window's few
+    transfers instead."""
+    if problem == "any":
+        return or_(*(names_code_with_problem(code_id_column, each, now) for each in CodeProblem))
+    if problem == CodeProblem.TRANSFER_CAP_REACHED:
+        return code_id_column.in_(select(ActivationCode.id).where(problem_condition(problem, now)))
+    probe = select(ActivationCode.id).where(ActivationCode.id == code_id_column, problem_condition(problem, now))
+    return probe.scalar_subquery().is_not(None)
