@@ -145,6 +145,7 @@ class Config:
     # Activation codes (FAQ §10-11). A transfer is a seat given up by one account and taken by another.
     CODE_TRANSFERS_PER_WINDOW = 3  # transfers per code within the window; support can grant one more
     CODE_TRANSFER_WINDOW_DAYS = 30
+    CODE_EXPIRING_SOON_DAYS = 30  # a valid code this close to its end is shown as "expiring" (console, portal)
     CODE_ADD_FAILURES_PER_ACCOUNT = "10 per hour"  # refused "add a code" attempts, counted per customer
     CODE_ADD_FAILURES_PER_IP = "30 per hour"  # and per client address
     CODE_GENERATE_MAX = 100_000  # codes per "generate" request
@@ -249,6 +250,7 @@ def load_config() -> dict:
         "PROXY_HOPS",
         "CODE_TRANSFERS_PER_WINDOW",
         "CODE_TRANSFER_WINDOW_DAYS",
+        "CODE_EXPIRING_SOON_DAYS",
         "TICKET_REOPEN_DAYS",
         "TICKET_AUTOCLOSE_DAYS",
         "FTP_PORT",

@@ -5,7 +5,8 @@ the full-text index of migration 0005 in place while loading, as in production. 
 20 products, 20 engineers (the bench admin is one of them), 8 queues; 5% of tickets active (new 2%, open 2%,
 waiting 1%), 5% resolved, 90% closed; one ticket in 100 mentions "kernelpanic". The bench admin holds a
 quarter of the assigned tickets. Each measured list fills its first page at every size (10k included), so
-the sizes compare the database's work, not pages of 12 rows against pages of 50.
+the sizes compare the database's work, not pages of 12 rows against pages of 50. Activation codes, the
+tickets' codes and the ticket page's 30 messages: bench/queues_codes_seed.py.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from backoffice import create_app
 from backoffice.extensions import db
 from backoffice.security import hash_password
 from bench.pg import vacuum_analyze
+from bench.queues_codes_seed import load_codes, load_messages
 from bench.server import BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD, seed_app_config
 
 CUSTOMERS, PRODUCTS, ENGINEERS = 20_000, 20, 20
@@ -26,8 +28,8 @@ RARE_WORD = "kernelpanic"
 
 TICKETS_SQL = """
 INSERT INTO tickets (number, customer_id, draft_key, request_type_id, product_id, subject, description, os_name,
-    product_version, status, priority, assignee_id, created_at, last_activity_at, first_response_due_at,
-    resolution_due_at, first_response_at, waiting_since, paused_seconds, resolved_at, closed_at)
+    product_version, status, priority, assignee_id, activation_code_id, created_at, last_activity_at,
+    first_response_due_at, resolution_due_at, first_response_at, waiting_since, paused_seconds, resolved_at, closed_at)
 SELECT 'TS-2025-' || lpad(i::text, 7, '0'),
        1 + (i::bigint * 7919) % :customers,
        'bench-' || i,
@@ -43,6 +45,7 @@ SELECT 'TS-2025-' || lpad(i::text, 7, '0'),
        (ARRAY['low','normal','normal','normal','high','urgent'])[1 + i % 6],
        CASE WHEN st.status = 'new' OR i % 10 IN (1, 2) THEN NULL WHEN i % 4 = 0 THEN :first_staff
             ELSE :first_staff + 1 + (i / 100) % (:engineers - 1) END,
+       CASE WHEN i % 2 = 0 THEN 1 + (i::bigint * 7919) % :customers END,
        created, created + interval '1 hour',
        created + interval '8 hours', created + interval '72 hours',
        CASE WHEN st.status = 'new' THEN NULL ELSE created + interval '2 hours' END,
@@ -57,8 +60,14 @@ FROM generate_series(1, :count) AS i,
 """
 
 
-def prepare(url: str, tickets: int, log) -> int:
+def codes_for(tickets: int) -> int:
+    """5M codes beside 2M tickets (the issue's shape), and never fewer than the customers hold."""
+    return max(tickets * 5 // 2, CUSTOMERS * 3)
+
+
+def prepare(url: str, tickets: int, log, codes: int | None = None) -> int:
     """Migrate and load; returns the bench admin's staff id (an engineer with tickets of its own)."""
+    codes = codes or codes_for(tickets)
     app = create_app(seed_app_config(url))
     with app.app_context():
         upgrade(revision="heads")
@@ -78,25 +87,31 @@ def prepare(url: str, tickets: int, log) -> int:
         db.session.execute(text("INSERT INTO products (name, created_at) SELECT 'Product ' || n, now() "
                                 "FROM generate_series(1, :products) AS n"), {"products": PRODUCTS})
         first_staff = db.session.scalar(text("SELECT min(id) FROM staff_users"))
+        load_codes(db.session, codes, CUSTOMERS, PRODUCTS)
         db.session.execute(text(TICKETS_SQL), {"count": tickets, "customers": CUSTOMERS, "products": PRODUCTS,
                                                "engineers": ENGINEERS, "first_staff": first_staff})
+        load_messages(db.session, tickets, first_staff)
         db.session.commit()
-        log(f"  loaded {tickets:,} tickets in {time.perf_counter() - started:.1f}s")
+        log(f"  loaded {codes:,} codes and {tickets:,} tickets in {time.perf_counter() - started:.1f}s")
         db.session.execute(text("ANALYZE"))
         db.session.commit()
         admin_id = db.session.scalar(text("SELECT id FROM staff_users WHERE email = :e"), {"e": BENCH_STAFF_EMAIL})
         db.session.remove()
         db.engine.dispose()
-    vacuum_analyze(url, "tickets")  # sets the visibility map, so index-only scans skip the heap
+    for table in ("tickets", "activation_codes", "code_registrations"):
+        vacuum_analyze(url, table)  # sets the visibility map, so index-only scans skip the heap
     return admin_id
 
 
-def loaded_staff_id(url: str, tickets: int) -> int | None:
-    """The bench admin's id when the database already holds exactly `tickets` tickets, else None."""
+def loaded_staff_id(url: str, tickets: int, codes: int | None = None) -> int | None:
+    """The bench admin's id when the database already holds exactly `tickets` tickets (and their codes), else
+    None."""
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
             if connection.scalar(text("SELECT count(*) FROM tickets")) != tickets:
+                return None
+            if connection.scalar(text("SELECT count(*) FROM activation_codes")) != (codes or codes_for(tickets)):
                 return None
             return connection.scalar(text("SELECT id FROM staff_users WHERE email = :e"), {"e": BENCH_STAFF_EMAIL})
     except Exception:  # no such database (or no schema yet): load it

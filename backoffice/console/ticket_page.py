@@ -54,7 +54,7 @@ class TicketPageMixin:
         return self.render(
             "console/tickets/ticket.html", ticket=ticket, body=body, messages=messages, ftp_files=ftp_files,
             safety=file_risk.safety, lab=lab_link.lab_results([a for m in messages for a in m.attachments] + ftp_files),
-            codes=details.customer_codes(ticket.customer_id),
+            codes=details.customer_codes(ticket.customer_id, ticket.activation_code_id),
             events=details.history(ticket), staff_list=details.assignable_staff(), canned=canned.all_responses(),
             types=wizard.request_types(), rating=ratings.rating_of(ticket), merged_from=details.merged_from(ticket),
             overdue=sla.is_overdue(ticket, utcnow()), may_write=self.can_write(),

@@ -43,7 +43,8 @@ class TicketQueueView(TicketFilesMixin, TicketPageMixin, StaffBaseView):
         return self.render(
             "console/tickets/list.html", filters=filters, rows=rows, next_before=next_before,
             count=queues.count(filters, staff.id, (rows, next_before)), sidebar=queues.queue_counts(staff.id),
-            overdue={t.id for t in rows if sla.is_overdue(t, now)},
+            overdue={t.id for t in rows if sla.is_overdue(t, now)}, code_standings=queues.code_standings(rows),
+            code_problems=queues.CODE_PROBLEMS,
             kind=queues.request_type_by_code(filters.queue), states=queues.STATES, ages=queues.AGES,
             products=db.session.query(Product).order_by(Product.name).limit(500).all(),
             staff_list=details.assignable_staff(), may_write=self.can_write(), customer=customer,

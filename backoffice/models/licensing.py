@@ -64,6 +64,9 @@ class ActivationCode(db.Model):
         CheckConstraint("extra_transfers >= 0", name="extra_transfers_not_negative"),
         Index("ix_activation_codes_product_id_id", "product_id", "id"),
         Index("ix_activation_codes_expires_at", "expires_at"),
+        # codes with no free seat: few, and the queue's "no free seat" filter starts from them
+        Index("ix_activation_codes_full", "id", postgresql_where=text("seats_taken >= seats"),
+              sqlite_where=text("seats_taken >= seats")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +97,9 @@ class CodeRegistration(db.Model):
         ),
         Index("ix_code_registrations_customer_added", "customer_id", "added_at"),
         Index("ix_code_registrations_code_added", "code_id", "added_at"),
+        # recent transfers, for "transfer cap reached" over all codes (a queue filter): few rows, newest first
+        Index("ix_code_registrations_transfers", "added_at", "code_id", postgresql_where=text("is_transfer"),
+              sqlite_where=text("is_transfer")),
         CheckConstraint("removed_at IS NULL OR removed_at >= added_at", name="removed_after_added"),
     )
 

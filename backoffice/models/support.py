@@ -148,6 +148,8 @@ class Ticket(db.Model):
         Index("ix_tickets_resolved_at", "resolved_at", postgresql_where=text("status = 'resolved'"),
               sqlite_where=text("status = 'resolved'")),
         Index("ix_tickets_merged_into_id", "merged_into_id"),
+        # the queue's "code problem" filter reaches tickets from the codes with a problem, newest first
+        Index("ix_tickets_activation_code_id", "activation_code_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -174,12 +176,15 @@ class Ticket(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its customer closed the account
+    # the code the request is about (wizard step 2); codes are never deleted, the SET NULL is for safety only
+    activation_code_id: Mapped[int | None] = mapped_column(ForeignKey("activation_codes.id", ondelete="SET NULL"))
 
     customer = relationship("Customer", lazy="joined")
     request_type: Mapped[SupportRequestType] = relationship(lazy="joined")
     product = relationship("Product", lazy="joined")
     assignee = relationship("StaffUser", lazy="joined")
     merged_into: Mapped[Ticket | None] = relationship(remote_side="Ticket.id", lazy="select")
+    activation_code = relationship("ActivationCode", lazy="select")
 
     def __str__(self) -> str:
         return self.number

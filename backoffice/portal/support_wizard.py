@@ -24,8 +24,8 @@ from backoffice.services.support.attachments import limits_text
 from backoffice.web import format_bytes
 
 FORMS = {1: TypeStepForm, 2: ProductStepForm, 3: DescriptionStepForm, 4: SystemStepForm, 5: ReviewStepForm}
-FIELDS = {1: ["type_code"], 2: ["product_id"], 3: ["subject", "description"], 4: ["os_name", "product_version"],
-          5: []}
+FIELDS = {1: ["type_code"], 2: ["product_id", "activation_code_id"], 3: ["subject", "description"],
+          4: ["os_name", "product_version"], 5: []}
 FORM_OVERHEAD_BYTES = 256 * 1024  # the text fields and multipart framing around the files
 UPLOAD_ENDPOINTS = {"portal.support_step", "portal.support_reply"}
 
@@ -68,9 +68,22 @@ def _form_for(step: int, draft):
     if step == 2:
         products = wizard.available_products(draft.customer_id, data.get("type_code"))
         form.product_id.choices = [("", "Choose a product…")] + [(str(p.id), p.name) for p in products]
+        codes = wizard.available_codes(draft.customer_id, products)
+        required = data.get("type_code") in wizard.CODE_REQUIRED_TYPES
+        form.activation_code_id.choices = [("", "Choose a code…" if required else "No particular code")] + [
+            (str(held.code_id), _code_choice(held)) for held in codes]
+        form.code_required = required
+        form.codes = codes
         form.captcha_shown = arm_captcha(form)
         form.products = products
     return form
+
+
+def _code_choice(held) -> str:
+    """The option people read: product, code, and the code's standing when it is not simply valid."""
+    standing = held.standing
+    note = "" if standing.is_active and not standing.expiring_soon else f" ({standing.summary})"
+    return f"{held.product}: {held.code}{note}"
 
 
 def _render(step: int, draft, form, status: int = 200):
@@ -82,6 +95,7 @@ def _render(step: int, draft, form, status: int = 200):
         product_id = (draft.data or {}).get("product_id")
         context["product"] = next((p for p in wizard.available_products(draft.customer_id, kind.code if kind else None)
                                    if str(p.id) == str(product_id)), None)
+        context["code"] = wizard.chosen_code(draft)
     return render_template(f"portal/support/step{step}.html", **context), status
 
 

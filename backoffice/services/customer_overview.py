@@ -14,7 +14,6 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import selectinload
 
-from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.models import (
     ActivationCode,
@@ -30,7 +29,7 @@ from backoffice.models import (
 )
 from backoffice.services import customer_security
 from backoffice.services.counting import Count
-from backoffice.services.licensing.states import in_force_entry, state_of
+from backoffice.services.licensing.states import Standing, standings
 
 SHOWN = 20  # rows per section
 COUNT_LIMIT = 1_000  # counted exactly up to this, then "more than 1,000"
@@ -42,7 +41,7 @@ class HeldCode:
     registration_id: int
     code: ActivationCode  # with its product
     added_at: datetime
-    state: str  # a CodeState value, from code_state()
+    standing: Standing  # licensing's one answer for the code: state, reason, seats, transfers
 
 
 @dataclass(frozen=True)
@@ -53,11 +52,6 @@ class Section:
     @property
     def has_more(self) -> bool:
         return not self.total.exact or self.total.value > len(self.rows)
-
-
-def code_state(code: ActivationCode, blacklisted: bool, now: datetime) -> str:
-    """The one place this page asks what state a code is in (licensing decides; this only asks)."""
-    return state_of(code, blacklisted, now).value
 
 
 def _held_codes(customer_id: int) -> Select:
@@ -94,15 +88,13 @@ def _counts(customer_id: int, sections: tuple[str, ...]) -> dict[str, Count]:
 
 
 def _codes(customer_id: int) -> list[HeldCode]:
-    now = utcnow()
     rows = db.session.execute(
-        select(CodeRegistration.id, CodeRegistration.added_at, ActivationCode,
-               in_force_entry(ActivationCode.id).label("blacklisted"))
+        select(CodeRegistration.id, CodeRegistration.added_at, ActivationCode)
         .join(ActivationCode, ActivationCode.id == CodeRegistration.code_id)
         .where(CodeRegistration.customer_id == customer_id, CodeRegistration.removed_at.is_(None))
         .order_by(CodeRegistration.added_at.desc(), CodeRegistration.id.desc()).limit(SHOWN)).all()
-    return [HeldCode(registration_id, code, added_at, code_state(code, bool(blacklisted), now))
-            for registration_id, added_at, code, blacklisted in rows]
+    by_code = standings(code.id for _, _, code in rows)  # one statement: the sidebar's and the portal's answer
+    return [HeldCode(registration_id, code, added_at, by_code[code.id]) for registration_id, added_at, code in rows]
 
 
 @dataclass(frozen=True)

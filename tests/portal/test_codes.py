@@ -109,7 +109,7 @@ def test_the_list_shows_code_date_product_expiry_and_state(make, signed_in, cust
     assert blacklist_codes([BlacklistLine(1, listed.code, "leaked", None)], Actor("staff", None, "admin")).ok
     set_now(utcnow() + timedelta(days=2))
     html = signed_in.get("/codes/").get_data(as_text=True)
-    for code, state in ((active, "active"), (expiring, "expired"), (listed, "blacklisted")):
+    for code, state in ((active, "valid"), (expiring, "expired"), (listed, "blacklisted")):
         row = html.split(code.code, 1)[1].split("</tr>", 1)[0]
         assert code.product.name in row and f"state-{state}" in html.split(code.code, 1)[0].rsplit("<tr", 1)[1]
         assert code.expires_at.strftime("%Y-%m-%d") in row

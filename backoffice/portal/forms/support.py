@@ -20,6 +20,7 @@ class TypeStepForm(BoundedForm):
 
 class ProductStepForm(BoundedForm):
     product_id = SelectField("Product", choices=[], validators=[Optional()], validate_choice=False)
+    activation_code_id = SelectField("Activation code", choices=[], validators=[Optional()], validate_choice=False)
     captcha = captcha_field()
 
 

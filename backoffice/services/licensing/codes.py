@@ -11,11 +11,11 @@ account, transfer cap, free seat. The seat limit holds under concurrency on ever
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -25,7 +25,15 @@ from backoffice.models import ActivationCode, CodeRegistration, CodeState, Custo
 from backoffice.security import Actor
 from backoffice.services.audit import record
 from backoffice.services.licensing.normalise import normalise_code
-from backoffice.services.licensing.states import in_force_entry, is_blacklisted, state_of
+from backoffice.services.licensing.states import (
+    Standing,
+    is_blacklisted,
+    standings,
+    state_of,
+    transfer_cap_reached,
+    transfers_since,
+    window_start,
+)
 
 
 class AddResult(StrEnum):
@@ -100,8 +108,9 @@ def add_in_transaction(customer: Customer, canonical: str, actor: Actor) -> AddO
     use_grant = False
     if is_transfer:
         cap = current_app.config["CODE_TRANSFERS_PER_WINDOW"]
-        if transfers_in_window(code.id, now) >= cap:
-            if code.extra_transfers < 1:
+        transfers = transfers_in_window(code.id, now)
+        if transfers >= cap:  # only a transfer support granted can pass the cap
+            if transfer_cap_reached(transfers, code.extra_transfers, cap):
                 return AddOutcome(AddResult.TRANSFER_CAP_REACHED, canonical, transfer_cap=cap)
             use_grant = True
     if code.seats_taken >= code.seats or not _take_seat(code.id, use_grant):
@@ -141,40 +150,43 @@ def _was_given_up_by_another(code_id: int, customer_id: int) -> bool:
 
 
 def transfers_in_window(code_id: int, now: datetime | None = None) -> int:
-    since = (now or utcnow()) - timedelta(days=current_app.config["CODE_TRANSFER_WINDOW_DAYS"])
-    return db.session.scalar(select(func.count()).select_from(CodeRegistration).where(
-        CodeRegistration.code_id == code_id, CodeRegistration.is_transfer.is_(True),
-        CodeRegistration.added_at >= since)) or 0
+    return db.session.scalar(select(transfers_since(code_id, window_start(now or utcnow())))) or 0
 
 
 @dataclass(frozen=True)
 class HeldCode:
-    """One row of the customer's list (FAQ §11)."""
+    """One row of the customer's list (FAQ §11); its standing is the one staff see (states.standing)."""
 
     registration_id: int
+    code_id: int
     code: str
+    product_id: int
     product: str
     added_at: datetime
     expires_at: datetime
-    state: str  # active, expired or blacklisted, as the customer sees it
+    standing: Standing
+
+    @property
+    def state(self) -> str:
+        return self.standing.state.value
 
 
-def customer_codes(customer_id: int) -> list[HeldCode]:
-    now = utcnow()
-    rows = db.session.execute(
-        select(CodeRegistration.id, CodeRegistration.added_at, ActivationCode, Product.name,
-               in_force_entry(ActivationCode.id).label("blacklisted"))
+def customer_codes(customer_id: int, product_id: int | None = None) -> list[HeldCode]:
+    """The codes the customer holds now, newest first; with `product_id`, only that product's."""
+    query = (
+        select(CodeRegistration.id, CodeRegistration.added_at, ActivationCode.id, ActivationCode.code,
+               ActivationCode.expires_at, Product.id, Product.name)
         .join(ActivationCode, ActivationCode.id == CodeRegistration.code_id)
         .join(Product, Product.id == ActivationCode.product_id)
         .where(CodeRegistration.customer_id == customer_id, CodeRegistration.removed_at.is_(None))
         .order_by(CodeRegistration.added_at.desc(), CodeRegistration.id.desc())
-    ).all()
-    held = []
-    for registration_id, added_at, code, product, blacklisted in rows:
-        state = state_of(code, bool(blacklisted), now)
-        shown = {CodeState.BLACKLISTED: "blacklisted", CodeState.EXPIRED: "expired"}.get(state, "active")
-        held.append(HeldCode(registration_id, code.code, product, added_at, code.expires_at, shown))
-    return held
+    )
+    if product_id is not None:
+        query = query.where(ActivationCode.product_id == product_id)
+    rows = db.session.execute(query).all()
+    by_code = standings(row[2] for row in rows)
+    return [HeldCode(registration_id, code_id, code, product_id, product, added_at, expires_at, by_code[code_id])
+            for registration_id, added_at, code_id, code, expires_at, product_id, product in rows]
 
 
 def held_registration(customer_id: int, registration_id: int) -> CodeRegistration | None:

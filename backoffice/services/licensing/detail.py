@@ -5,14 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 
-from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.models import ActivationCode, BlacklistEntry, CodeRegistration, Customer
-from backoffice.services.licensing.codes import transfers_in_window
-from backoffice.services.licensing.states import state_of
+from backoffice.services.licensing.states import Standing, standing
 
 HISTORY_LIMIT = 200  # rows of registration history on the page; a code rarely has more
 
@@ -29,13 +26,26 @@ class HoldingRow:
 
 @dataclass(frozen=True)
 class CodeDetail:
-    state: str
+    standing: Standing  # the one the ticket sidebar, the queue and the customer's own page show
     holders: list[HoldingRow]
     history: list[HoldingRow]
     blacklist: list[BlacklistEntry]
-    transfers_in_window: int
-    transfer_cap: int
-    window_days: int
+
+    @property
+    def state(self) -> str:
+        return self.standing.state.value
+
+    @property
+    def transfers_in_window(self) -> int:
+        return self.standing.transfers_used
+
+    @property
+    def transfer_cap(self) -> int:
+        return self.standing.transfer_cap
+
+    @property
+    def window_days(self) -> int:
+        return self.standing.window_days
 
 
 def code_detail(code: ActivationCode) -> CodeDetail:
@@ -50,13 +60,9 @@ def code_detail(code: ActivationCode) -> CodeDetail:
     history = [HoldingRow(*row) for row in rows]
     entries = list(db.session.scalars(select(BlacklistEntry).where(BlacklistEntry.code_id == code.id)
                                       .order_by(BlacklistEntry.created_at.desc())))
-    listed = any(entry.lifted_at is None for entry in entries)
     return CodeDetail(
-        state=state_of(code, listed, utcnow()).value,
+        standing=standing(code.id),
         holders=[row for row in history if row.removed_at is None],
         history=history,
         blacklist=entries,
-        transfers_in_window=transfers_in_window(code.id),
-        transfer_cap=current_app.config["CODE_TRANSFERS_PER_WINDOW"],
-        window_days=current_app.config["CODE_TRANSFER_WINDOW_DAYS"],
     )

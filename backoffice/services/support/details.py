@@ -2,19 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from backoffice.extensions import db
-from backoffice.models import CodeRegistration, StaffUser, Ticket, TicketEvent
+from backoffice.models import ActivationCode, CodeRegistration, Product, StaffUser, Ticket, TicketEvent
+from backoffice.services.licensing.states import Standing, standings
 from backoffice.services.support.staff_actions import ASSIGNABLE_ROLES
 
+SIDEBAR_CODES = 50  # a customer rarely holds more; the customer's page lists them all
 
-def customer_codes(customer_id: int, limit: int = 50) -> list[CodeRegistration]:
-    """The activation codes the customer holds now, newest first."""
-    return list(db.session.scalars(
-        select(CodeRegistration).where(CodeRegistration.customer_id == customer_id,
-                                       CodeRegistration.removed_at.is_(None))
-        .order_by(CodeRegistration.added_at.desc()).limit(limit)).unique())
+
+@dataclass(frozen=True)
+class SidebarCode:
+    """One of the customer's codes as the ticket page shows it, with its standing (states.standing)."""
+
+    code_id: int
+    product: str
+    standing: Standing
+    held: bool  # registered to the customer now (the ticket's own code may have been removed since)
+    is_ticket_code: bool
+
+    @property
+    def code(self) -> str:
+        return self.standing.code
+
+
+def customer_codes(customer_id: int, ticket_code_id: int | None = None,
+                   limit: int = SIDEBAR_CODES) -> list[SidebarCode]:
+    """The codes the customer holds now, newest first, each with its real standing; the ticket's own code is
+    first and is there even when the customer no longer holds it. Two statements whatever the count."""
+    rows = db.session.execute(
+        select(ActivationCode.id, Product.name)
+        .join(CodeRegistration, CodeRegistration.code_id == ActivationCode.id)
+        .join(Product, Product.id == ActivationCode.product_id)
+        .where(CodeRegistration.customer_id == customer_id, CodeRegistration.removed_at.is_(None))
+        .order_by(CodeRegistration.added_at.desc(), CodeRegistration.id.desc()).limit(limit)).all()
+    products = dict(rows)
+    held = set(products)
+    if ticket_code_id is not None and ticket_code_id not in products:
+        products[ticket_code_id] = db.session.scalar(
+            select(Product.name).join(ActivationCode, ActivationCode.product_id == Product.id)
+            .where(ActivationCode.id == ticket_code_id))
+    by_code = standings(products)
+    order = ([ticket_code_id] if ticket_code_id in by_code else []) + [i for i, _ in rows if i != ticket_code_id]
+    return [SidebarCode(code_id, products[code_id], by_code[code_id], code_id in held, code_id == ticket_code_id)
+            for code_id in order if code_id in by_code]
 
 
 def history(ticket: Ticket) -> list[TicketEvent]:

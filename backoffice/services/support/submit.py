@@ -52,12 +52,14 @@ def _create(draft: WizardDraft, actor: Actor) -> Ticket:
     now = utcnow()
     kind = wizard.request_type(data["type_code"])
     product_id = int(data["product_id"]) if data.get("product_id") else None
+    code = wizard.chosen_code(draft)  # validated above: the customer's own, for this product
     ticket = Ticket(
         number=numbers.next_number(),
         customer_id=draft.customer_id,
         draft_key=draft.draft_key,
         request_type_id=kind.id,
         product_id=product_id,
+        activation_code_id=code.code_id if code else None,
         subject=data["subject"],
         description=data["description"],
         os_name=data.get("os_name"),
@@ -80,7 +82,10 @@ def _create(draft: WizardDraft, actor: Actor) -> Ticket:
                        .values(ticket_id=ticket.id, message_id=message.id, draft_id=None))
     draft.ticket_id = ticket.id
     db.session.refresh(ticket)
-    log_event(ticket, actor, "created", None, {"number": ticket.number, "type": kind.code})
+    created = {"number": ticket.number, "type": kind.code}
+    if code:
+        created["code"] = code.code
+    log_event(ticket, actor, "created", None, created)
     lab_link.auto_send(ticket, list(db.session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id)
                                                        .order_by(Attachment.id))))
     notify.tell_created(ticket)

@@ -21,6 +21,7 @@ from backoffice.inputs.numbers import bounded_int
 from backoffice.models import Attachment, Product, SupportRequestType, WizardDraft
 from backoffice.models.support import AttachmentSource
 from backoffice.services import ServiceError
+from backoffice.services.licensing.codes import HeldCode, customer_codes
 from backoffice.services.licensing.gate import has_active_code, products_with_active_code
 from backoffice.services.support import file_checks
 from backoffice.services.support.attachments import store_uploads
@@ -35,6 +36,7 @@ OPERATING_SYSTEMS = [
 ]
 SUBJECT_LENGTH = (5, 200)
 DESCRIPTION_LENGTH = (20, 20_000)
+CODE_REQUIRED_TYPES = frozenset({"license"})  # "Key problem / License expiration": about one code
 
 
 class StepInvalid(ServiceError):
@@ -88,6 +90,25 @@ def available_products(customer_id: int, type_code: str | None) -> list[Product]
     if type_code == "presale":
         return list(db.session.scalars(select(Product).order_by(Product.name)))
     return products_with_active_code(customer_id)
+
+
+def available_codes(customer_id: int, products: list[Product]) -> list[HeldCode]:
+    """Step 2's code choices: the customer's registered codes for the products offered, whatever their state
+    (a request about an expired or blacklisted code is exactly what "License expiration" is for)."""
+    offered = {product.id for product in products}
+    return [held for held in customer_codes(customer_id) if held.product_id in offered]
+
+
+def chosen_code(draft: WizardDraft) -> HeldCode | None:
+    """The customer's own code the draft names, or None (none chosen, or no longer registered to them)."""
+    code_id = _code_id((draft.data or {}).get("activation_code_id"))
+    if code_id is None:
+        return None
+    return next((held for held in customer_codes(draft.customer_id) if held.code_id == code_id), None)
+
+
+def _code_id(raw) -> int | None:
+    return bounded_int(str(raw)) if raw not in (None, "") else None
 
 
 def request_type(code: str | None) -> SupportRequestType | None:
@@ -167,6 +188,8 @@ def validate(customer_id: int, step: int, draft: WizardDraft) -> dict[str, str]:
         errors["type_code"] = "Choose the type of your request."
     elif step == 2:
         errors.update(_validate_product(customer_id, kind, data.get("product_id")))
+        if not errors:
+            errors.update(_validate_code(customer_id, kind, data.get("product_id"), data.get("activation_code_id")))
     elif step == 3:
         for name, label, (low, high) in (("subject", "subject", SUBJECT_LENGTH),
                                          ("description", "description", DESCRIPTION_LENGTH)):
@@ -198,6 +221,25 @@ def _validate_product(customer_id: int, kind: SupportRequestType | None, raw) ->
         return {"product_id": "Choose a product from the list."}
     if kind.requires_product and not has_active_code(customer_id, product_id):
         return {"product_id": "You have no active activation code for this product. Add a code first."}
+    return {}
+
+
+def _validate_code(customer_id: int, kind: SupportRequestType, product_raw, raw) -> dict[str, str]:
+    """Only the customer's own registered code, for the chosen product; required for key problems."""
+    if raw in (None, ""):
+        if kind.code in CODE_REQUIRED_TYPES:
+            return {"activation_code_id": "Choose the activation code your request is about."}
+        return {}
+    code_id = _code_id(raw)
+    held = next((h for h in customer_codes(customer_id) if h.code_id == code_id), None) if code_id else None
+    if held is None:  # someone else's code, a removed one, or no code at all: the same answer
+        return {"activation_code_id": "This activation code is not registered on your account. "
+                                      "Choose one of your own codes from the list."}
+    product_id = _code_id(product_raw)
+    if product_id is not None and held.product_id != product_id:
+        chosen = db.session.get(Product, product_id)
+        return {"activation_code_id": f"This code is for {held.product}, not {chosen.name}: choose a code for "
+                                      f"{chosen.name} or change the product."}
     return {}
 
 
