@@ -14,13 +14,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-install: $(STAMP) system-packages
+# axe-core, the accessibility checker the browser tests run in each page (from npm, into the venv: never a CDN)
+AXE_VERSION := 4.10.2
+AXE := $(VENV)/npm/node_modules/axe-core/axe.min.js
+
+install: $(STAMP) system-packages $(AXE)
+
+$(AXE): | $(STAMP) system-packages
+	npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/npm axe-core@$(AXE_VERSION)
 
 # Debian packages the project needs: Chromium for the browser tests, libmagic for file types, unar to decode
 # compressed RAR members; zip and 7zip (7zz) build the archives the Virus Lab tests unpack, libarchive-tools
-# (bsdtar) cross-checks the RAR fixtures; nginx runs deploy/nginx in front of gunicorn in the slow-client tests.
-SYSTEM_PACKAGES = chromium libmagic1 unar zip 7zip libarchive-tools nginx-light
-SYSTEM_COMMANDS = chromium unar zip 7zz bsdtar nginx
+# (bsdtar) cross-checks the RAR fixtures; nginx runs deploy/nginx in front of gunicorn in the slow-client tests;
+# npm fetches axe-core for the browser tests.
+SYSTEM_PACKAGES = chromium libmagic1 unar zip 7zip libarchive-tools nginx-light npm
+SYSTEM_COMMANDS = chromium unar zip 7zz bsdtar nginx npm
 system-packages:
 	@missing=; for command in $(SYSTEM_COMMANDS); do PATH="$$PATH:/usr/sbin" command -v $$command >/dev/null 2>&1 \
 	    || missing=yes; done; ldconfig -p | grep -q libmagic.so.1 || missing=yes; \

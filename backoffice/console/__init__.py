@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
@@ -49,4 +49,14 @@ def init_console(app: Flask) -> Admin:
     from backoffice.console.support import add_support_views
 
     add_support_views(admin)
+    app.after_request(_page_language)
     return admin
+
+
+def _page_language(response):
+    """Flask-Admin's base template writes a bare `<html>` outside any block: say the console's pages are English,
+    for screen readers and axe-core, as the portal's layout does."""
+    if (request.path.startswith("/console") and response.mimetype == "text/html"
+            and not response.direct_passthrough and not response.is_streamed):
+        response.set_data(response.get_data().replace(b"<html>", b'<html lang="en">', 1))
+    return response

@@ -14,6 +14,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "instance" / "screenshots"
+AXE = Path(__file__).resolve().parents[2] / ".venv" / "npm" / "node_modules" / "axe-core" / "axe.min.js"  # make install
+WIDTHS = {"desktop": 1366, "phone": 390}
 
 
 def pytest_collection_modifyitems(items):
@@ -60,3 +62,25 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture(params=list(WIDTHS))
+def audited_page(browser, request):
+    """A page at each width of WIDTHS whose CSP lets the test inject axe-core (the app's own scripts still need
+    their nonce: the pages are the same)."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: run make install")
+    context = browser.new_context(viewport={"width": WIDTHS[request.param], "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.width_name = request.param
+    yield page
+    context.close()
+
+
+def serious_accessibility_problems(page) -> list[str]:
+    """axe-core's critical and serious violations on the page as it is now, one line each."""
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("async () => (await axe.run(document)).violations")
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in violations if v["impact"] in ("critical", "serious")]
