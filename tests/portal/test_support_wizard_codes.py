@@ -129,3 +129,18 @@ def test_the_code_is_optional_for_other_types_and_shows_its_standing(web, custom
     assert step(web, key, 2, {"product_id": str(product.id)}).status_code == 302
     assert options[str(ok.id)] == f"Anti-Virus: {ok.code}"
     assert draft_step(customer, key) == 3
+
+
+def test_an_expired_licence_can_be_the_subject_of_a_key_problem_but_not_of_other_requests(web, customer):
+    """Renewing an expired licence is what "Key problem / License expiration" is for: any code held opens it."""
+    product = make_product("Internet Security")
+    expired = held_code(customer, product, starts_in_days=-400, expires_in_days=-5)
+    key = start(web, "license")
+    page = web.get(f"/support/new/{key}/step/2").get_data(as_text=True)
+    assert "Internet Security" in page and "even an expired one" in page
+    assert step(web, key, 2, {"product_id": str(product.id), "activation_code_id": str(expired.id)}).status_code == 302
+    assert draft_step(customer, key) == 3
+    other = start(web, "application")
+    assert "Internet Security" not in web.get(f"/support/new/{other}/step/2").get_data(as_text=True)
+    refused = step(web, other, 2, {"product_id": str(product.id)})
+    assert refused.status_code == 422 and "no active activation code" in refused.get_data(as_text=True)

@@ -22,7 +22,12 @@ from backoffice.models import Attachment, Product, SupportRequestType, WizardDra
 from backoffice.models.support import AttachmentSource
 from backoffice.services import ServiceError
 from backoffice.services.licensing.codes import HeldCode, customer_codes
-from backoffice.services.licensing.gate import has_active_code, products_with_active_code
+from backoffice.services.licensing.gate import (
+    has_active_code,
+    has_held_code,
+    products_with_active_code,
+    products_with_held_code,
+)
 from backoffice.services.support import file_checks
 from backoffice.services.support.attachments import store_uploads
 
@@ -86,9 +91,12 @@ def files_total(draft: WizardDraft) -> int:
 
 
 def available_products(customer_id: int, type_code: str | None) -> list[Product]:
-    """Step 2's choices: products with an active code; for a pre-sale question, every product."""
+    """Step 2's choices: products with an active code; for a key problem or an expired licence, with any code
+    held; for a pre-sale question, every product."""
     if type_code == "presale":
         return list(db.session.scalars(select(Product).order_by(Product.name)))
+    if type_code in CODE_REQUIRED_TYPES:
+        return products_with_held_code(customer_id)
     return products_with_active_code(customer_id)
 
 
@@ -219,7 +227,10 @@ def _validate_product(customer_id: int, kind: SupportRequestType | None, raw) ->
         return {}
     if db.session.get(Product, product_id) is None:
         return {"product_id": "Choose a product from the list."}
-    if kind.requires_product and not has_active_code(customer_id, product_id):
+    if kind.code in CODE_REQUIRED_TYPES:
+        if not has_held_code(customer_id, product_id):
+            return {"product_id": "You hold no activation code for this product. Add a code first."}
+    elif kind.requires_product and not has_active_code(customer_id, product_id):
         return {"product_id": "You have no active activation code for this product. Add a code first."}
     return {}
 
