@@ -9,6 +9,7 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from backoffice.body_limits import body_too_large
 from backoffice.inputs.numbers import BoundedInt
 from backoffice.inputs.wire import BoundaryRequest, address_problem
 from backoffice.services.viruslab.names import display_name
@@ -40,8 +41,12 @@ def init_app(app: Flask) -> None:
     app.request_class = BoundaryRequest
 
     @app.before_request
-    def refuse_unusable_address():
-        """First of all hooks: a path or query argument no page accepts ends the request before any query runs."""
+    def request_boundary():
+        """First of all hooks, before the CSRF check reads the form: the endpoint's body limit, then a path or
+        query argument no page accepts, end the request before any byte of the body or any query."""
+        too_large = body_too_large()
+        if too_large:
+            return _error_page(413, too_large)
         problem = address_problem()
         return _error_page(*problem) if problem else None
     app.jinja_env.globals["csp_nonce"] = csp_nonce

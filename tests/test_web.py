@@ -241,3 +241,28 @@ def test_operators_tune_sign_in_and_mail_settings_by_environment(monkeypatch):
     config = load_config()
     assert (config["STAFF_LOGIN_RATE_LIMIT"], config["STAFF_LOCKOUT_FAILURES"]) == ("5 per minute", 4)
     assert (config["MAIL_CLAIM_SECONDS"], config["SMTP_TIMEOUT_SECONDS"]) == (120, 3)
+
+
+class _UnreadableBody:
+    """A request body that fails the test if anything reads it."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+def test_an_upload_over_its_endpoint_limit_is_refused_before_the_csrf_check_reads_it(csrf_on, app, make):
+    """The CSRF check is an app-wide hook that reads the form: the endpoint's own limit must come first, or a
+    40 MB body is parsed before a 1 KB limit refuses it."""
+    from werkzeug.test import EnvironBuilder
+
+    app.config["CODE_IMPORT_MAX_BYTES"] = 1024
+    builder = EnvironBuilder(path="/console/codes/import", method="POST",
+                             content_type="multipart/form-data; boundary=x")
+    environ = builder.get_environ()
+    environ["CONTENT_LENGTH"] = str(5 * 1024 * 1024)
+    environ["wsgi.input"] = _UnreadableBody()
+    status, body = [], []
+    body.extend(app(environ, lambda code, headers, *exc: status.append(code)))
+    assert status[0].startswith("413") and b"limit of 1 KB" in b"".join(body)

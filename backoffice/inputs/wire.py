@@ -76,8 +76,10 @@ def address_problem() -> tuple[int, str] | None:
         return 404, None
     if "\ufffd" in path or text_problem(path, max_length=QUERY_VALUE_LENGTH):  # no route names a broken byte
         return 404, None
-    # Flask-Admin also posts its return address as a form field `url`: it becomes a Location header just the same
-    return_address = [("url", value) for value in request.form.getlist("url")] if request.method == "POST" else []
+    # Flask-Admin also posts its return address as a form field `url` (its small urlencoded forms): it becomes a
+    # Location header just the same. Multipart bodies are left to the endpoint's body limit and its form.
+    urlencoded = request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded"
+    return_address = [("url", value) for value in request.form.getlist("url")] if urlencoded else []
     for name, value in [*request.args.items(multi=True), *return_address]:
         if text_problem(name, max_length=200) or text_problem(value, max_length=QUERY_VALUE_LENGTH):
             status = 414 if len(value) > QUERY_VALUE_LENGTH else 400

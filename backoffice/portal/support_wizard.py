@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
+from backoffice.body_limits import body_limit
 from backoffice.inputs.numbers import bounded_ids
 from backoffice.portal import portal
 from backoffice.portal.captcha import arm_captcha
@@ -30,20 +31,13 @@ FORM_OVERHEAD_BYTES = 256 * 1024  # the text fields and multipart framing around
 UPLOAD_ENDPOINTS = {"portal.support_step", "portal.support_reply"}
 
 
-@portal.before_request
-def limit_support_uploads():
-    """Refuse an oversized upload from its Content-Length before reading it; cap a body sent without one."""
-    if request.endpoint not in UPLOAD_ENDPOINTS or request.method != "POST":
-        return None
+@body_limit(*UPLOAD_ENDPOINTS)
+def support_upload_limit() -> tuple[int, str]:
     config = current_app.config
-    allowed = config["ATTACHMENTS_TOTAL_MAX_BYTES"] + FORM_OVERHEAD_BYTES
-    request.max_content_length = allowed
-    if request.content_length is not None and request.content_length > allowed:
-        message = (f"The files are larger than the limit of {format_bytes(config['ATTACHMENTS_TOTAL_MAX_BYTES'])} "
-                   f"together ({format_bytes(config['ATTACHMENT_MAX_BYTES'])} each). Send larger files by FTP: "
-                   "the address is on the request page.")
-        return render_template("errors/error.html", code=413, title="File too large", message=message), 413
-    return None
+    return (config["ATTACHMENTS_TOTAL_MAX_BYTES"] + FORM_OVERHEAD_BYTES,
+            f"The files are larger than the limit of {format_bytes(config['ATTACHMENTS_TOTAL_MAX_BYTES'])} together "
+            f"({format_bytes(config['ATTACHMENT_MAX_BYTES'])} each). Send larger files by FTP: the address is on the "
+            "request page.")
 
 
 @portal.route("/support/new")

@@ -12,6 +12,7 @@ from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 
+from backoffice.body_limits import body_limit
 from backoffice.models.viruslab import CUSTOMER_STATE_LABELS, REQUEST_TYPE_LABELS
 from backoffice.portal import portal
 from backoffice.portal.forms.viruslab import ViruslabRequestForm, ViruslabReviewForm
@@ -33,17 +34,10 @@ def _limit_text() -> str:
     return format_bytes(current_app.config["SAMPLE_MAX_BYTES"])
 
 
-@portal.before_request
-def limit_sample_upload():
-    """Refuse an oversized upload from its Content-Length, before reading a byte of it; cap chunked ones."""
-    if request.endpoint not in UPLOAD_ENDPOINTS or request.method != "POST":
-        return None
-    allowed = current_app.config["SAMPLE_MAX_BYTES"] + FORM_OVERHEAD_BYTES
-    request.max_content_length = allowed
-    if request.content_length is not None and request.content_length > allowed:
-        message = f"The file is larger than the limit of {_limit_text()}. Send a smaller file, or zip it."
-        return render_template("errors/error.html", code=413, title="File too large", message=message), 413
-    return None
+@body_limit(*UPLOAD_ENDPOINTS)
+def sample_upload_limit() -> tuple[int, str]:
+    return (current_app.config["SAMPLE_MAX_BYTES"] + FORM_OVERHEAD_BYTES,
+            f"The file is larger than the limit of {_limit_text()}. Send a smaller file, or zip it.")
 
 
 def _pending_file() -> dict | None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.jobs.worker import run_due
 from backoffice.models import Attachment, AuditEvent, Ticket
+from backoffice.seeding_viruslab import eicar_bytes
 from backoffice.services.support.file_checks import CHECK_FILE
 from backoffice.storage import blob_path
 from tests.conftest import wait_until
@@ -24,7 +25,7 @@ from tests.factories import PASSWORD
 EXECUTABLE = (b"MZ\x90\x00\x03" + b"\x00" * 55 + (64).to_bytes(4, "little") + b"PE\x00\x00\x4c\x01\x01\x00"
               + b"\x00" * 200 + b"This program cannot be run in DOS mode.")
 TEXT = b"Hello support,\nthe scan window stays open after the update.\n"
-EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+EICAR = eicar_bytes()  # assembled from parts: no tracked file holds the test string whole
 
 
 def wizard_ticket(web, files: list[tuple[bytes, str]], type_code: str = "presale", product=None,

@@ -63,7 +63,7 @@ def test_claim_registers_the_valid_code_and_lists_the_blacklisted_and_full_ones(
 
     page = client.get("/codes/").text
     codes_table, refused_table = page.split('id="legacy-refused"')
-    assert valid_code in codes_table and "Active" in codes_table
+    assert valid_code in codes_table and "Valid" in codes_table
     assert "Personal Cabinet codes that could not be added" in page
     for code, reason in [(blacklisted_code, "is blacklisted and cannot be added"),
                          (full_code, "Every seat of the activation code"),

@@ -13,7 +13,7 @@ from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.licensing import LICENSING_READ, LICENSING_WRITE
 from backoffice.console.licensing.bulk import SHOWN_ERRORS
 from backoffice.console.licensing.forms import BlacklistAddForm, LiftForm, UploadForm
-from backoffice.console.licensing.uploads import limit_upload, uploaded_lines
+from backoffice.console.licensing.uploads import uploaded_lines
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
 from backoffice.models import ActivationCode, BlacklistEntry, BlacklistReason
@@ -97,7 +97,6 @@ class BlacklistView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     @expose("/import", methods=["GET", "POST"])
     @write_required
     def import_view(self):
-        limit_upload()
         form = UploadForm()
         report = None
         if form.validate_on_submit():

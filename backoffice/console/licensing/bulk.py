@@ -9,7 +9,7 @@ from flask_admin import expose
 
 from backoffice.console.access import write_required
 from backoffice.console.licensing.forms import GenerateForm, UploadForm
-from backoffice.console.licensing.uploads import limit_upload, uploaded_lines
+from backoffice.console.licensing.uploads import uploaded_lines
 from backoffice.extensions import db
 from backoffice.inputs.numbers import bounded_int
 from backoffice.models import CodeState, Product
@@ -54,7 +54,6 @@ class CodeBulkMixin:
     @expose("/import", methods=["GET", "POST"])
     @write_required
     def import_view(self):
-        limit_upload()
         form = UploadForm()
         report: BulkReport | None = None
         if form.validate_on_submit():

@@ -5,12 +5,16 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 
-from flask import current_app, request
+from flask import current_app
+
+from backoffice.body_limits import body_limit
+from backoffice.web import format_bytes
 
 
-def limit_upload() -> None:
-    """Call before the form reads the body: a larger upload gets the 413 page, which names this limit."""
-    request.max_content_length = current_app.config["CODE_IMPORT_MAX_BYTES"]
+@body_limit("codes.import_view", "blacklist.import_view")
+def csv_upload_limit() -> tuple[int, str]:
+    limit = current_app.config["CODE_IMPORT_MAX_BYTES"]
+    return limit, f"The upload is larger than the limit of {format_bytes(limit)}."
 
 
 def uploaded_lines(storage) -> Iterator[str]:
