@@ -20,6 +20,7 @@ from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services import staff as staff_service
 from tests.factories import PASSWORD
+from tests.races import run_together
 from tests.smtp import SilentServer, SmtpSink, free_port
 
 BASE = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -215,11 +216,7 @@ def test_several_workers_never_send_one_message_twice(smtp, app, postgres_only):
         except Exception as error:  # surfaced in the main thread below
             errors.append(error)
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(worker, 4, timeout=60)
 
     assert errors == []
     subjects = sorted(m["Subject"] for m in smtp.wait_for(200))
@@ -298,11 +295,7 @@ def test_concurrent_failed_logins_all_count_and_lock_once(lockout_after_3, smtp,
         except Exception as error:  # surfaced in the main thread below
             errors.append(error)
 
-    threads = [threading.Thread(target=attempt) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(attempt, 6, timeout=60)
 
     assert errors == []
     db.session.expire_all()

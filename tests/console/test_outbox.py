@@ -10,6 +10,7 @@ from backoffice.extensions import db
 from backoffice.mail import deliver_due, queue_mail
 from backoffice.models import AuditEvent, JobState, OutboxMessage, OutboxStatus
 from tests.factories import PASSWORD
+from tests.races import run_together
 
 JOB_STATES = {OutboxStatus.QUEUED: JobState.QUEUED, OutboxStatus.SENT: JobState.DONE,
               OutboxStatus.FAILED: JobState.FAILED}
@@ -139,11 +140,7 @@ def test_concurrent_retries_of_one_message_count_once(app, postgres_only, make):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=retry) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(retry, 4, timeout=30)
 
     assert sorted(outcomes) == ["refused", "refused", "refused", "retried"]
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.retried")).all()

@@ -65,16 +65,6 @@ def run_checks() -> int:
 
 
 @pytest.fixture
-def customer(make):
-    return make.customer(email="ada@example.com")
-
-
-@pytest.fixture
-def web(app, customer, sign_in_customer):
-    return sign_in_customer(app.test_client(), customer)
-
-
-@pytest.fixture
 def staff(app, make):
     client = app.test_client()
     client.post("/console/login", data={"email": make.staff("support").email, "password": PASSWORD})

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import threading
 
-import pytest
 from sqlalchemy import func, select
 
 from backoffice.extensions import db
@@ -17,18 +16,9 @@ from backoffice.services import ServiceError
 from backoffice.services.support import lab_link
 from tests.console.test_ticket_files import EXECUTABLE, TEXT, file_named, run_checks, section, wizard_ticket
 from tests.factories import PASSWORD
+from tests.races import run_together
 from tests.support.helpers import product_with_code
 from tests.viruslab_analysis import run_analysis_jobs
-
-
-@pytest.fixture
-def customer(make):
-    return make.customer(email="ada@example.com")
-
-
-@pytest.fixture
-def web(app, customer, sign_in_customer):
-    return sign_in_customer(app.test_client(), customer)
 
 
 def staff_client(app, make, role: str):
@@ -139,11 +129,7 @@ def test_two_clicks_at_once_make_one_lab_request(app, make, web, postgres_only):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=click) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    run_together(click, 6, timeout=60)
     assert len(results) == 1 and len(errors) == 5
     assert all("was sent to the Virus Lab already" in message for message in errors)
     db.session.expire_all()

@@ -15,6 +15,7 @@ from backoffice.security import Actor
 from backoffice.services import ServiceError, passwords, registration, tokens
 from tests.conftest import form_token
 from tests.factories import PASSWORD
+from tests.races import run_together
 
 
 @pytest.fixture
@@ -82,10 +83,6 @@ def test_purge_run_on_several_machines_at_once_deletes_each_account_once(postgre
             counts.append(registration.purge_unactivated(Actor.system("cron")))
             db.session.remove()
 
-    threads = [threading.Thread(target=purge) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(purge, 3, timeout=30)
     assert sum(counts) == 20 and len(counts) == 3
     assert db.session.scalar(select(func.count(Customer.id))) == 1

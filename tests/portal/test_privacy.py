@@ -43,6 +43,7 @@ from backoffice.storage import blob_exists
 from tests.conftest import wait_until
 from tests.factories import PASSWORD
 from tests.portal.mailbox import deliver, only_message_to
+from tests.races import run_together
 from tests.support.helpers import customer_actor, make_ticket, staff_actor
 from tests.viruslab_analysis import submit
 
@@ -203,11 +204,7 @@ def test_two_requests_at_once_queue_one_download(postgres_only, app, make):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=ask) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(ask, 2, timeout=30)
     assert len(exports) == 2 and exports[0] == exports[1]
     assert db.session.scalar(select(func.count()).select_from(DataExport)) == 1
     assert db.session.scalar(select(func.count()).select_from(Job).where(Job.kind == BUILD)) == 1

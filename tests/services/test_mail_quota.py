@@ -15,6 +15,7 @@ from backoffice.jobs.worker import run_due
 from backoffice.models import CustomerStatus, Job, MailQuota, OutboxMessage
 from backoffice.services import mail_quota
 from backoffice.services.passwords import RESET_JOB
+from tests.races import run_together
 
 BASE = datetime(2026, 12, 1, 9, 10, tzinfo=UTC)
 
@@ -89,9 +90,5 @@ def test_servers_racing_on_the_last_mails_grant_exactly_the_cap(app, postgres_on
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=ask) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(ask, 8, timeout=30)
     assert errors == [] and sorted(granted) == [False, False, False, True, True, True, True, True]
