@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from backoffice.body_limits import body_too_large
 from backoffice.inputs.numbers import BoundedInt
+from backoffice.inputs.text import showable_text
 from backoffice.inputs.wire import BoundaryRequest, address_problem
 from backoffice.services.viruslab.names import display_name
 
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
             return _error_page(413, too_large)
         problem = address_problem()
         return _error_page(*problem) if problem else None
+    app.jinja_env.finalize = showable_text  # a refused value with bytes that were not UTF-8 can be shown again
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["format_bytes"] = format_bytes
     app.jinja_env.filters["display_name"] = display_name  # every file name a customer or an archive gave

@@ -47,6 +47,6 @@ def clean_text(value, *, multiline: bool = False, max_length: int | None = None)
 def showable_text(value):
     """`value` as it can be shown again or put in a link: bytes that were not UTF-8 (kept as lone surrogates)
     become U+FFFD, which a page can encode; anything but text is returned as it is."""
-    if not isinstance(value, str):
-        return value
-    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if not isinstance(value, str) or value.isascii() or not _INVALID_UTF8.search(value):
+        return value  # the common case, as cheap as Jinja's finalize on every expression must be
+    return type(value)(value.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))

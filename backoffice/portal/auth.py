@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from backoffice.extensions import limiter
+from backoffice.inputs.text import text_problem
 from backoffice.portal import portal
 from backoffice.portal.captcha import arm_captcha
 from backoffice.portal.forms.auth import LoginForm
@@ -21,8 +22,15 @@ def _per_account_limit() -> str:
     return current_app.config["CUSTOMER_LOGIN_ACCOUNT_RATE_LIMIT"]
 
 
+def _typed_email() -> str:
+    """The e-mail typed, for the limits counted before the form is validated; text the form will refuse counts as
+    no address (it would reach a query before the form's own message)."""
+    email = request.form.get("email") or ""
+    return "" if text_problem(email, max_length=254) else email.strip().lower()
+
+
 def _typed_address() -> str:
-    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+    return "login-account:" + _typed_email()
 
 
 @portal.route("/login", methods=["GET", "POST"])
@@ -33,7 +41,7 @@ def login():
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     ip = request.remote_addr
-    arm_captcha(form, login_throttle.captcha_required(ip, request.form.get("email")))
+    arm_captcha(form, login_throttle.captcha_required(ip, _typed_email()))
     if form.validate_on_submit():
         try:
             customer = customer_auth.authenticate(form.email.data, form.password.data, request_actor())

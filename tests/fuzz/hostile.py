@@ -171,6 +171,9 @@ HOSTILE: list[Hostile] = [
     FileForText("file for text"),
 ]
 URL_HOSTILE: list[Hostile] = [value for value in HOSTILE if value.fits_url()]
+# Sent to every form field on every run, besides the rotating few: the values the boundary must turn into a
+# field's message everywhere, and the ones that have reached the app's code as something it did not expect
+ALWAYS_IN_FORMS = {"NUL byte", "invalid UTF-8", "file for text", "text for file"}
 PATH_HOSTILE: list[Text] = [value for value in HOSTILE if isinstance(value, Text)]
 
 # Query arguments pages read besides those their links show, by the kind of page (the endpoint's name): a

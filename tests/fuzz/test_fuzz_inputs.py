@@ -9,16 +9,18 @@ rendered. It runs on SQLite and, with BACKOFFICE_TEST_DATABASE_URL, on PostgreSQ
 A request fails the test if it answers 5xx (the exception's last line is taken from the app's log), if it was
 refused and still wrote a row (see probe.legitimate_on_refusal for the writes a refusal may make, and why), or
 if what it wrote holds the hostile text (a NUL, a control character, invalid UTF-8, a line break sent in a
-single-line field, a megabyte kept whole). All findings of a test are collected and reported together at the
-end; tests/fuzz/conftest.py lists them once more, deduplicated across identities and backends.
+single-line field, more text than the column declares). All findings of a test are collected and reported
+together at the end; tests/fuzz/conftest.py lists them once more, deduplicated across identities and backends.
 
-Bounds. The default run (CI's) sends PER_SLOT hostile values per slot (a field, an argument), a different few
-per slot and identity (walk.Plan), so that every value comes up across the slots, the same on every run; a
-customer fuzzes the portal and staff the console (each GETs every rule all the same), anonymous both; the
-argument values issue 11 names (hostile.ISSUE_CASES: page=99999999999999999999, sort=999, id=1,2, url with a
-newline, ...) are always sent. That is about 3,000 requests and 35 s of CPU per backend, some 20 s with -n 2 on
-an idle two-core machine. BACKOFFICE_FUZZ_FULL=1 sends every value to every slot as every
-identity on every rule (several minutes). A test that outruns BUDGET_CPU_SECONDS stops sending and warns.
+Bounds. The default run (CI's) sends to each slot (a form field, a query argument, a path segment) PER_SLOT
+hostile values, a different one per slot and identity (walk.Plan: every value comes up across the slots, the
+same on every run), plus, to every form field, hostile.ALWAYS_IN_FORMS (NUL, invalid UTF-8, a file for text,
+text for a file) and, to the list and record pages, the arguments issue 11 names (hostile.ISSUE_CASES:
+page=99999999999999999999, sort=999, desc=x, id=1,2, url with a newline and with 1 MB, ...). A customer fuzzes
+the portal and staff the console (each still GETs every rule), anonymous both. That is about 3,100 requests
+and 40 s of CPU per backend: some 20-25 s with -n 2 on an idle two-core machine. BACKOFFICE_FUZZ_FULL=1 sends
+every value to every slot as every identity on every rule (about 35,000 requests per backend, 15-30 minutes
+for both). A test that outruns BUDGET_CPU_SECONDS stops sending and warns.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from tests.fuzz.walk import Plan, Walk
 from tests.fuzz.world import build_world
 
 FULL = os.environ.get("BACKOFFICE_FUZZ_FULL") == "1"
-PER_SLOT = 2
+PER_SLOT = 1
 # per test, in this process's CPU time (a loaded CI machine stretches the wall clock, not this); the default
 # run needs a quarter of it, so reaching it means a page got much slower or the walk much longer
 BUDGET_CPU_SECONDS = 900 if FULL else 60

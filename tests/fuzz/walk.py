@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
@@ -18,6 +18,7 @@ from werkzeug.routing import Rule
 
 from tests.fuzz.forms import Form, Page, parse_page, query_parts
 from tests.fuzz.hostile import (
+    ALWAYS_IN_FORMS,
     EVERY_KNOWN_ARGUMENT,
     HOSTILE,
     ISSUE_CASES,
@@ -53,11 +54,14 @@ class Plan:
     per_slot: int
     seed: str = ""
 
-    def pick(self, values: list[Hostile], slot: str) -> list[Hostile]:
+    def pick(self, values: list[Hostile], slot: str, always: Collection[str] = ()) -> list[Hostile]:
+        """The values for one slot: those named in `always`, and `per_slot` of the others."""
         if self.full:
             return values
+        fixed = [value for value in values if value.name in always]
+        others = [value for value in values if value.name not in always]
         start = zlib.crc32(f"{self.seed}|{slot}".encode())
-        return [values[(start + offset) % len(values)] for offset in range(min(self.per_slot, len(values)))]
+        return fixed + [others[(start + offset) % len(others)] for offset in range(min(self.per_slot, len(others)))]
 
 
 @dataclass
@@ -237,7 +241,7 @@ class Walk:
             if item.name in UNFUZZED_FIELDS:
                 continue
             fitting = [value for value in HOSTILE if value.fits(item)]
-            for hostile in self.plan.pick(fitting, f"{form.method} {rule} {item.name}"):
+            for hostile in self.plan.pick(fitting, f"{form.method} {rule} {item.name}", ALWAYS_IN_FORMS):
                 parts = hostile.apply(defaults, item)
                 if parts is None or (form.method == "GET" and any(part.is_file for part in parts)):
                     continue  # the value means nothing for this field, or a query string cannot carry a file

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import Attachment, Ticket
 from backoffice.services import ServiceError
+from backoffice.services.support.numbers import looks_like_number
 
 
 class NotFound(ServiceError):
@@ -16,6 +17,10 @@ class NotFound(ServiceError):
 
 
 def ticket_by_number(number: str) -> Ticket | None:
+    """The ticket with this number; text that cannot be a number (a NUL, bytes that are not text) finds none
+    without a query."""
+    if not isinstance(number, str) or not looks_like_number(number):
+        return None
     return db.session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
 
 
