@@ -10,7 +10,6 @@ from backoffice.clock import utcnow
 from backoffice.console.access import write_required
 from backoffice.extensions import db
 from backoffice.inputs.numbers import bounded_int
-from backoffice.inputs.text import showable_text
 from backoffice.models import CannedResponse
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
@@ -77,7 +76,7 @@ class TicketPageMixin:
             db.session.rollback()
             flash(error.message, "error")
             # the page again, not a redirect: the draft stays in the box however long or odd it is
-            return self._ticket_page(ticket, showable_text(request.form.get("body", "")), 422)
+            return self._ticket_page(ticket, request.form.get("body", ""), 422)
         flash("Internal note added." if internal else "Reply sent to the customer by e-mail.", "success")
         return self._back(ticket)
 

@@ -57,7 +57,8 @@ def check_text(form, field) -> None:
 
 
 def _showable(field) -> None:
-    """The refused value as the form can show it again (a lone surrogate cannot be encoded into the page)."""
+    """The refused value with its invalid bytes as U+FFFD: what a view still reads from the field after a refusal
+    (sign-in's captcha check queries with it) must be encodable, not only what the page shows."""
     field.raw_data = [showable_text(value) for value in field.raw_data]
     field.data = showable_text(field.data)
 
@@ -75,10 +76,11 @@ class BoundaryChecks:
 
 
 def _only_files(field: FileField) -> None:
-    """A file field's data holds uploads only: a text part of the same name is not a file (it was a 500)."""
+    """A file field's data holds chosen files only (TypedFormData already left text out): an empty file input
+    sends a nameless part, which is no file."""
     if isinstance(field.data, list):
-        field.data = [item for item in field.data if isinstance(item, FileStorage) and item.filename]
-    elif not (isinstance(field.data, FileStorage) and field.data.filename):
+        field.data = [item for item in field.data if item.filename]
+    elif field.data is not None and not field.data.filename:
         field.data = None
 
 

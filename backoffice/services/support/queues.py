@@ -63,14 +63,14 @@ class Filters:
         f.view = args.get("view") if args.get("view") in ("all", "mine", "unassigned") else "all"
         f.status = args.get("status") if args.get("status") in STATES else "active"
         f.priority = args.get("priority") if args.get("priority") in set(TicketPriority) else None
-        f.product_id = _int(args.get("product"))
-        f.assignee_id = _int(args.get("assignee"))
-        f.customer_id = _int(args.get("customer"))
+        f.product_id = bounded_int(args.get("product"))
+        f.assignee_id = bounded_int(args.get("assignee"))
+        f.customer_id = bounded_int(args.get("customer"))
         f.age = args.get("age") if args.get("age") in AGES else None
         f.overdue = args.get("overdue") in ("1", "on", "yes")
         f.code_problem = args.get("code_problem") if args.get("code_problem") in CODE_PROBLEMS else None
         f.q = (args.get("q") or "").strip()[:200]
-        f.before = _int(args.get("before"))
+        f.before = bounded_int(args.get("before"))
         return f
 
     def as_args(self, **changes) -> dict:
@@ -81,10 +81,6 @@ class Filters:
                   "q": self.q or None}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "")}
-
-
-def _int(value) -> int | None:
-    return bounded_int(value)  # a number past 64 bits or a word filters nothing (it reached the database)
 
 
 def status_condition(status: str) -> ColumnElement[bool] | None:

@@ -44,11 +44,13 @@ def apply_changes(ticket: Ticket, actor: Actor, values: dict) -> list[str]:
             changed.append("priority")
     if "assignee_id" in values:
         chosen = values["assignee_id"]
-        assignee_id = bounded_int(str(chosen), default=-1) if chosen not in (None, "") else None
+        assignee_id = bounded_int(str(chosen)) if chosen not in (None, "") else None
+        if chosen not in (None, "") and assignee_id is None:  # a word or a number past 64 bits
+            raise ServiceError("Choose an active support engineer or admin.", "assignee_id")
         if assignee_id != ticket.assignee_id:
             assignee = None
             if assignee_id is not None:
-                assignee = db.session.get(StaffUser, assignee_id) if assignee_id >= 0 else None
+                assignee = db.session.get(StaffUser, assignee_id)
                 if assignee is None or assignee.role not in ASSIGNABLE_ROLES or not assignee.is_active:
                     raise ServiceError("Choose an active support engineer or admin.", "assignee_id")
             log_event(ticket, actor, "assigned", {"assignee": ticket.assignee.email if ticket.assignee else None},
