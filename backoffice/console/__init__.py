@@ -49,6 +49,9 @@ def init_console(app: Flask) -> Admin:
     from backoffice.console.support import add_support_views
 
     add_support_views(admin)
+    from backoffice.console import times
+
+    times.register(app)
     app.after_request(_page_language)
     return admin
 

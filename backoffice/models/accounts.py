@@ -98,6 +98,8 @@ class StaffUser(db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # an IANA name (Europe/Berlin); the console shows every time in it (console/times.py)
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

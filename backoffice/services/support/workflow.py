@@ -21,7 +21,7 @@ from sqlalchemy import select
 from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.models import Ticket
-from backoffice.models.support import TicketStatus
+from backoffice.models.support import TicketPriority, TicketStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.locking import locked as lock_row
@@ -38,6 +38,10 @@ ALLOWED: dict[str, set[str]] = {
 }
 LABELS = {S.NEW: "New", S.OPEN: "Open", S.WAITING: "Waiting for customer", S.RESOLVED: "Resolved",
           S.CLOSED: "Closed"}
+PRIORITY_LABELS = {TicketPriority.LOW: "Low", TicketPriority.NORMAL: "Normal", TicketPriority.HIGH: "High",
+                   TicketPriority.URGENT: "Urgent"}
+PRIORITY_BADGES = {TicketPriority.LOW: "light", TicketPriority.NORMAL: "secondary", TicketPriority.HIGH: "warning",
+                   TicketPriority.URGENT: "danger"}
 
 
 def can_move(current: str, target: str) -> bool:
