@@ -11,7 +11,7 @@ from backoffice.console.access import write_required
 from backoffice.extensions import db
 from backoffice.inputs.numbers import bounded_int
 from backoffice.models import CannedResponse
-from backoffice.security import request_actor
+from backoffice.security import current_staff, request_actor
 from backoffice.services import ServiceError
 from backoffice.services.support import (
     access,
@@ -22,6 +22,7 @@ from backoffice.services.support import (
     file_risk,
     lab_link,
     ratings,
+    reading,
     sla,
     staff_actions,
     wizard,
@@ -40,6 +41,7 @@ class TicketPageMixin:
     @expose("/<number>")
     def ticket_view(self, number: str):
         ticket = self._ticket(number)
+        reading.mark_read(ticket.id, current_staff().id, utcnow())
         body = request.args.get("body", "")
         canned_id = bounded_int(request.args.get("canned"))
         if canned_id is not None:  # "Insert" a canned response without JavaScript: the page comes back with it
