@@ -345,3 +345,20 @@ def test_sign_in_lands_on_the_roles_dashboard(make, client, role, first_card):
     assert (f'<a class="navbar-text text-light mr-2" href="/console/profile/"><span class="sr-only">My profile: '
             f'</span>{staff.name}</a>') in page
     assert f'<span class="badge badge-light mr-3">{role_label}</span>' in page
+
+
+def test_a_signed_out_visit_signs_in_to_the_page_asked_for(make, client):
+    staff = make.staff("analyst")
+    sent = client.get("/console/viruslab/")
+    assert sent.status_code == 302 and sent.headers["Location"].startswith("/console/login?next=")
+    landed = client.post(sent.headers["Location"], data={"email": staff.email, "password": PASSWORD})
+    assert landed.headers["Location"] == "/console/viruslab/"
+
+
+@pytest.mark.parametrize("target", ["/console/staff/", "/console/no-such-page", "/console/tickets/?view=mine"])
+def test_a_page_the_role_cannot_open_signs_in_to_its_dashboard_instead(make, client, target):
+    analyst = make.staff("analyst")  # neither the staff list nor the ticket queues are an analyst's
+    landed = client.post("/console/login", query_string={"next": target},
+                         data={"email": analyst.email, "password": PASSWORD})
+    assert landed.status_code == 302 and landed.headers["Location"] == "/console/"
+    assert next(iter(_cards(client.get("/console/").get_data(as_text=True))))[0] == "Virus Lab"
