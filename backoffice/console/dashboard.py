@@ -12,6 +12,7 @@ from flask_admin.contrib.sqla import filters
 
 from backoffice.clock import utcnow
 from backoffice.console.access import StaffIndexView
+from backoffice.console.customer_page import CUSTOMER_STATUS_LABELS
 from backoffice.console.filters import CreatedOnOrAfter
 from backoffice.console.lab_claims import ClaimedBy
 from backoffice.models import (
@@ -31,10 +32,6 @@ from backoffice.services.admin_counts import FAILED_SIGN_IN_ACTIONS, SIGN_IN_WIN
 from backoffice.services.counting import Count
 from backoffice.services.support.dashboard_counts import BREACHING_HOURS, engineer_counts
 from backoffice.services.viruslab.dashboard_counts import analyst_counts
-
-CUSTOMER_STATUS_LABELS = {CustomerStatus.PENDING: "Waiting for activation", CustomerStatus.ACTIVE: "Active",
-                          CustomerStatus.LOCKED: "Locked",
-                          CustomerStatus.LEGACY: "Imported, not yet claimed"}
 
 
 @dataclass(frozen=True)

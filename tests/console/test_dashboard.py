@@ -121,7 +121,7 @@ def test_the_admin_dashboard_shows_exact_counts_under_the_limit(make, console, c
         ("Customers", "Waiting for activation"): "1",
         ("Customers", "Active"): "4",  # two made here, two filed the lab requests
         ("Customers", "Locked"): "0",
-        ("Customers", "Imported, not yet claimed"): "0",
+        ("Customers", "Imported from Personal Cabinet, not yet claimed"): "0",
     }
     assert int(counts[("Job queue", "Waiting")]) >= 2  # the mail deliveries and the analysis job at least
 
