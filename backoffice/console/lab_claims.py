@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.inputs.numbers import bounded_int
-from backoffice.models import StaffUser
+from backoffice.models import StaffRole, StaffUser
 from backoffice.services.viruslab.dashboard_counts import claimed_condition
 
 CLAIMERS_SHOWN = 200  # staff who may claim: a handful in practice; the select never lists an unbounded table
@@ -17,7 +17,8 @@ CLAIMERS_SHOWN = 200  # staff who may claim: a handful in practice; the select n
 def claimers() -> list[tuple[str, str]]:
     """Active staff who may claim a request (analysts and admins), by name."""
     rows = db.session.execute(select(StaffUser.id, StaffUser.name)
-                              .where(StaffUser.role.in_(("admin", "analyst")), StaffUser.is_active.is_(True))
+                              .where(StaffUser.role.in_((StaffRole.ADMIN, StaffRole.ANALYST)),
+                                     StaffUser.is_active.is_(True))
                               .order_by(StaffUser.name).limit(CLAIMERS_SHOWN))
     return [(str(staff_id), name) for staff_id, name in rows]
 

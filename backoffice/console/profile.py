@@ -55,9 +55,9 @@ class ProfileView(StaffBaseView):
             else:
                 flash("Your profile is saved." if changed else "Nothing changed.", "success" if changed else "info")
                 return redirect(url_for(".index"))
-        status = 422 if form.errors else 200
+        status, now = (422 if form.errors else 200), utcnow()
         return self.render("console/profile.html", form=form, staff=staff, works_queues=works_queues,
-                           zones=staff_profile.zone_options(utcnow()), now=utcnow(),
+                           zones=staff_profile.zone_options(now), now=now,
                            role_label=staff_profile.ROLE_LABELS[staff.role], title="My profile"), status
 
 
