@@ -25,6 +25,7 @@ from backoffice.models.licensing import (
 from backoffice.models.mail import MailQuota, OutboxMessage, OutboxStatus
 from backoffice.models.privacy import DataExport, ExportState
 from backoffice.models.sessions import LoginSession, SessionKind
+from backoffice.models.staff_queues import StaffQueue
 from backoffice.models.support import (
     Attachment,
     CannedResponse,
@@ -60,6 +61,7 @@ __all__ = [
     "Attachment",
     "CannedResponse",
     "Rating",
+    "StaffQueue",
     "SupportRequestType",
     "Ticket",
     "TicketEvent",
