@@ -1,15 +1,15 @@
 """The queues each support engineer works (their profile's choice; their dashboard's unassigned counts).
 
-Revision ID: 0022
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
