@@ -6,7 +6,15 @@ from sqlalchemy import func, select
 
 from backoffice.extensions import db
 from backoffice.mail import queue_mail
-from backoffice.models import AuditEvent, Customer, OutboxMessage, OutboxStatus, StaffUser
+from backoffice.models import (
+    AuditEvent,
+    Customer,
+    OutboxMessage,
+    OutboxStatus,
+    StaffQueue,
+    StaffUser,
+    SupportRequestType,
+)
 from backoffice.security import verify_password
 from backoffice.seeding.files import demo_data
 
@@ -33,6 +41,9 @@ def test_seed_demo_is_idempotent(runner):
         staff = db.session.scalar(select(StaffUser).where(StaffUser.email == person["email"]))
         assert staff.name == person["name"] and staff.role == person["role"]
         assert verify_password(staff.password_hash, person["password"])
+        worked = db.session.scalars(select(SupportRequestType.code).join(
+            StaffQueue, StaffQueue.request_type_id == SupportRequestType.id).where(StaffQueue.staff_id == staff.id))
+        assert sorted(worked) == sorted(person.get("queues", []))
     for person in people["customers"]:
         customer = db.session.scalar(select(Customer).where(Customer.email == person["email"]))
         assert (customer.name, customer.country) == (person["name"], person["country"])

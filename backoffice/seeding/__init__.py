@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
-from backoffice.models import Customer, CustomerStatus, StaffRole, StaffUser
+from backoffice.models import Customer, CustomerStatus, StaffQueue, StaffRole, StaffUser, SupportRequestType
 from backoffice.security import Actor, hash_password
 from backoffice.seeding.files import demo_data
 
@@ -25,8 +25,13 @@ def seed_demo() -> Iterator[str]:
     for person in people["staff"]:
         email, role, password = person["email"], person["role"], person["password"]
         if not db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)):
-            db.session.add(StaffUser(email=email, name=person["name"], role=StaffRole(role),
-                                     password_hash=hash_password(password)))
+            staff = StaffUser(email=email, name=person["name"], role=StaffRole(role),
+                              password_hash=hash_password(password))
+            db.session.add(staff)
+            db.session.flush()
+            kinds = db.session.scalars(select(SupportRequestType).where(
+                SupportRequestType.code.in_(person.get("queues", []))))
+            db.session.add_all(StaffQueue(staff_id=staff.id, request_type_id=kind.id) for kind in kinds)
         yield f"staff    {role:<8} {email:<22} password: {password}"
     for person in people["customers"]:
         email, password = person["email"], person["password"]
