@@ -19,6 +19,7 @@ class CannedResponseView(StaffModelView):
     column_default_sort = "title"
     form_columns = ["title", "body"]
     form_widget_args = {"body": {"rows": 8}}
+    form_args = {"body": {"label": "Text", "description": canned.placeholder_help()}}
 
     def create_model(self, form):
         return self._save(self.model(), form)
@@ -31,7 +32,11 @@ class CannedResponseView(StaffModelView):
             return canned.save(model, form.title.data, form.body.data, request_actor())
         except ServiceError as error:
             self.session.rollback()
-            flash(error.message, "error")
+            field = form[error.field] if error.field in form else None
+            if field is None:
+                flash(error.message, "error")
+            else:  # beside its field; the form comes back with what was typed
+                field.errors = [*field.errors, error.message]
             return None
 
     def delete_model(self, model):
