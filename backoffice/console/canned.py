@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash
 
 from backoffice.console.access import ADMIN, StaffModelView
+from backoffice.extensions import db
 from backoffice.models import StaffRole
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
@@ -31,7 +32,7 @@ class CannedResponseView(StaffModelView):
         try:
             return canned.save(model, form.title.data, form.body.data, request_actor())
         except ServiceError as error:
-            self.session.rollback()
+            db.session.rollback()
             field = form[error.field] if error.field in form else None
             if field is None:
                 flash(error.message, "error")
