@@ -15,7 +15,9 @@
     tabs.forEach(function (tab) {
       var active = tab.dataset.composeTab === mode;
       tab.setAttribute("aria-pressed", active ? "true" : "false");
-      tab.classList.toggle("active", active);
+      // the filled button of the same colour marks the mode (site.css gives .btn-primary its AA contrast)
+      tab.classList.toggle(tab.dataset.on, active);
+      tab.classList.toggle(tab.dataset.off, !active);
     });
     compose.dataset.mode = mode;
   }
