@@ -105,6 +105,7 @@ class TicketPageMixin:
                                        seen=Seen.from_form(request.form))
         except ChangedMeanwhile as changed:
             db.session.rollback()
+            flash(changed.message, "warning")  # at the top of the page; the details are beside the box
             return self._ticket_page(ticket, 409, mode, body, changes=changed.changes, then_status=then_status or "")
         except ServiceError as error:
             db.session.rollback()
@@ -127,6 +128,7 @@ class TicketPageMixin:
         try:
             changed = staff_actions.update_ticket(ticket, request_actor(), values, Seen.from_form(request.form))
         except ChangedMeanwhile as meanwhile:
+            flash(meanwhile.message, "warning")
             return self._ticket_page(ticket, 409, changes=meanwhile.changes, change_values=posted)
         except ServiceError as error:
             return self._ticket_page(ticket, 422, errors={error.field or "status": error.message},

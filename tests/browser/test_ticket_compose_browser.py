@@ -66,7 +66,7 @@ def test_an_engineer_drafts_inserts_notes_and_replies(live_server, page, smtp, w
     reply_box.evaluate("box => box.setSelectionRange(7, 7)")  # the cursor between the two sentences
     page.get_by_label("Canned response").first.select_option(label="Greeting")
     url = page.url
-    page.locator("#compose-reply").get_by_role("button", name="Insert at the cursor").click()
+    page.locator("#compose-reply").get_by_role("button", name="Insert into the reply").click()
     filled = (f"Dear Ada Lovelace, your request {ticket.number} about Anti-Virus Pro is with Sam Support.")
     expect(reply_box).to_have_value(f"Hello. {filled} Regards, Sam")
     assert page.url == url  # inserted in place: no page load, no values in the URL
@@ -85,7 +85,8 @@ def test_an_engineer_drafts_inserts_notes_and_replies(live_server, page, smtp, w
     note_box.fill("Staff only: on the old engine")
     page.get_by_role("button", name="Add internal note").click()
     expect(page.get_by_text("Internal note added; the customer was not told.")).to_be_visible()
-    expect(page.locator("article", has_text="Staff only: on the old engine").get_by_text("Internal note")).to_be_visible()
+    note = page.locator("article", has_text="Staff only: on the old engine")
+    expect(note.get_by_text("Internal note")).to_be_visible()
 
     page.keyboard.press("r")
     expect(reply_box).to_be_focused()
@@ -114,7 +115,7 @@ def test_an_engineer_drafts_inserts_notes_and_replies(live_server, page, smtp, w
     assert csp_problems == []
 
 
-def test_the_ticket_page_passes_axe_in_both_modes(live_server, audited_page, scene, backend):
+def test_the_ticket_page_passes_axe_in_both_modes(live_server, audited_page, make, scene, backend):
     staff, colleague, ticket = scene
     page = audited_page
     correspondence.staff_reply(ticket, staff_actor(colleague), "An earlier note.", internal=True)
@@ -127,3 +128,32 @@ def test_the_ticket_page_passes_axe_in_both_modes(live_server, audited_page, sce
     assert serious_accessibility_problems(page) == []
     if backend == "sqlite":
         screenshot(page, f"console-ticket-page-{page.width_name}")
+
+    other = make_ticket(make.customer(email="bob@example.com", name="Bob Byte"), subject="Also stops")
+    page.get_by_label("Merge this duplicate into ticket number").fill(other.number)
+    page.get_by_role("button", name="Review the merge").click()
+    expect(page.get_by_label("Yes, merge Ada Lovelace’s ticket into Bob Byte’s ticket")).to_be_visible()
+    assert serious_accessibility_problems(page) == []
+    if backend == "sqlite":
+        screenshot(page, f"console-ticket-merge-confirm-{page.width_name}")
+
+
+def test_without_javascript_both_forms_show_and_the_insert_keeps_the_draft(live_server, browser, scene, backend):
+    staff, colleague, ticket = scene
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    _sign_in(page, live_server, staff)
+    page.goto(f"{live_server}/console/tickets/{ticket.number}")
+    expect(page.locator("#reply-body")).to_be_visible()
+    expect(page.locator("#note-body")).to_be_visible()  # no script: both forms, one under the other
+    page.locator("#note-body").fill("My note so far")
+    page.get_by_label("Canned response").nth(1).select_option(label="Greeting")
+    page.locator("#compose-note").get_by_role("button", name="Insert into the note").click()
+    expect(page.locator("#note-body")).to_have_value(
+        f"My note so far\n\nDear Ada Lovelace, your request {ticket.number} about Anti-Virus Pro is with Sam Support.")
+    assert page.url.endswith("/canned")  # a POST: nothing typed went into the address
+    if backend == "sqlite":
+        screenshot(page, "console-ticket-without-javascript")
+    page.get_by_role("button", name="Add internal note").click()
+    expect(page.get_by_text("Internal note added; the customer was not told.")).to_be_visible()
+    context.close()

@@ -66,4 +66,5 @@ def test_two_customers_need_the_extra_box_naming_both(make, console, client):
     done = client.post(f"/console/tickets/{source.number}/merge",
                        data={"target": target.number, "confirmed": "1", "other_customer": "1"})
     assert done.status_code == 302 and _merged_into(source) == target.id
-    assert db.session.scalar(select(TicketMessage.ticket_id).where(TicketMessage.body == source.description)) == target.id
+    moved = db.session.scalar(select(TicketMessage.ticket_id).where(TicketMessage.body == source.description))
+    assert moved == target.id

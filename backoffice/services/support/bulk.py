@@ -1,5 +1,6 @@
 """Actions on a selection of tickets (assign, state, priority), and merging a duplicate into another ticket
-(of the same customer, or of another one when the engineer confirms it). Each ticket's change is audited and goes into its history."""
+(of the same customer, or of another one when the engineer confirms it). Each ticket's change is audited and
+goes into its history."""
 
 from __future__ import annotations
 

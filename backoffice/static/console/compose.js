@@ -1,7 +1,7 @@
 // The ticket page's compose area, as a progressive enhancement of two plain forms (both work without it):
-// one of "Reply to the customer" / "Internal note" shows at a time; "Insert at the cursor" puts the chosen
+// one of "Reply to the customer" / "Internal note" shows at a time; "Insert into the reply" puts the chosen
 // canned response (already filled in by the server, in the option's data-text) into the draft where the cursor
-// is, instead of posting the form; `r` focuses the reply box and `n` the note box, unless one types in a field.
+// is, instead of posting the form (which appends it after the draft); `r` focuses the reply box and `n` the note box, unless one types in a field.
 (function () {
   "use strict";
   var compose = document.getElementById("compose");
@@ -34,6 +34,8 @@
     tab.addEventListener("click", function () { focusBox(tab.dataset.composeTab); });
   });
   show(compose.dataset.mode === "note" ? "note" : "reply");
+  var changed = document.getElementById("changed-meanwhile");  // the 409 page: what changed comes first
+  if (changed) { changed.scrollIntoView(); changed.focus({ preventScroll: true }); }
 
   compose.querySelectorAll("[data-canned-select]").forEach(function (button) {
     button.addEventListener("click", function (event) {
