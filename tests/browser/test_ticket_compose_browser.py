@@ -82,6 +82,7 @@ def test_an_engineer_drafts_inserts_notes_and_replies(live_server, page, smtp, w
         screenshot(page, "console-ticket-compose-note")
     note_box.type("r and n typed here stay text")  # keys in a field are text, not shortcuts
     expect(note_box).to_be_focused()
+    expect(note_box).to_have_value("r and n typed here stay text")
     note_box.fill("Staff only: on the old engine")
     page.get_by_role("button", name="Add internal note").click()
     expect(page.get_by_text("Internal note added; the customer was not told.")).to_be_visible()

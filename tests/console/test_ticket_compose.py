@@ -148,3 +148,15 @@ def test_thread_and_history_name_people_in_sentences(make, console, client):
         assert sentence in history, sentence
     assert "@staff.example.com" not in history and "_" not in re.sub(r"<[^>]+>", "", history.split("</ol>")[0])
     assert re.search(r"<time datetime=\"[^\"]+\" title=\"[^\"]+ UTC\">", history)
+
+
+def test_every_time_on_the_page_is_in_the_engineers_zone(make, console, client):
+    ticket = _ticket(make)
+    staff = make.staff("support", name="Sam Support", time_zone="Europe/Berlin")
+    console.login(staff.email, PASSWORD)
+    correspondence.staff_reply(ticket, staff_actor(staff), "Hello.")
+    page = client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
+    visible = re.sub(r"<[^>]+>", " ", page[page.index("<h2 class=\"h5\">Thread"):])
+    assert "CET" in visible and "UTC" not in visible
+    assert not re.search(r"\b(normal|new|staff_replied|note_added|general)\b", visible)
+    assert "Priority: Normal" in page
