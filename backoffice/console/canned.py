@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash
 
 from backoffice.console.access import ADMIN, StaffModelView
+from backoffice.console.times import time_tag
 from backoffice.extensions import db
 from backoffice.models import StaffRole
 from backoffice.security import request_actor
@@ -17,6 +18,8 @@ class CannedResponseView(StaffModelView):
     write_roles = ADMIN
     allow_create = allow_edit = allow_delete = True
     column_list = ["title", "updated_at"]
+    column_labels = {"updated_at": "Last changed", "body": "Text"}
+    column_formatters = {"updated_at": lambda view, context, model, name: time_tag(model.updated_at)}
     column_default_sort = "title"
     form_columns = ["title", "body"]
     form_widget_args = {"body": {"rows": 8}}

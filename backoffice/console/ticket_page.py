@@ -110,7 +110,7 @@ class TicketPageMixin:
         except ServiceError as error:
             db.session.rollback()
             # the page again, not a redirect: the draft stays in the box however long or odd it is
-            field = "then_status" if error.field == "status" else f"{mode}-body"
+            field = {"status": "then_status", "files": f"{mode}-files"}.get(error.field, f"{mode}-body")
             return self._ticket_page(ticket, 422, mode, body, {field: error.message}, then_status=then_status or "")
         flash("Internal note added; the customer was not told." if internal
               else "Reply sent to the customer by e-mail.", "success")

@@ -81,7 +81,8 @@ def merge(source: Ticket, target_number: str, actor: Actor, other_customer_confi
     if customers_differ(source, target) and not other_customer_confirmed:
         raise ServiceError("These tickets belong to two different customers: confirm that the thread should move "
                            "to the other customer's ticket.", "other_customer")
-    source, target = workflow.locked(source), workflow.locked(target)
+    for ticket in sorted((source, target), key=lambda t: t.id):  # in id order: two opposite merges cannot deadlock
+        workflow.locked(ticket)  # refreshes the session's own `source` and `target` under the row lock
     if source.merged_into_id is not None or target.merged_into_id is not None:  # a colleague merged meanwhile
         raise ServiceError("One of these tickets was already merged.", "target")
     now = utcnow()
