@@ -53,8 +53,10 @@ class TicketPageMixin:
         return self._ticket_page(ticket)
 
     def _ticket_page(self, ticket, status: int = 200, mode: str = "reply", draft: str = "", errors=None,
-                     changes=None, change_values=None, then_status: str = ""):
-        """The page; `draft` goes into the box of `mode` (reply or note), `errors` beside their fields."""
+                     changes=None, change_values=None, then_status: str = "", seen: Seen | None = None):
+        """The page; `draft` goes into the box of `mode` (reply or note), `errors` beside their fields. `seen` is
+        what the forms carry: by default the ticket as drawn now; a page drawn again for the same draft (a canned
+        insert, a refused field) keeps what the engineer's first page showed, so a change since still counts."""
         messages = correspondence.thread(ticket, include_notes=True)
         ftp_files = correspondence.loose_attachments(ticket)
         events = details.history(ticket)
@@ -67,7 +69,7 @@ class TicketPageMixin:
             history=history_text.lines(ticket, events), staff_list=details.assignable_staff(),
             canned=canned.filled_responses(ticket, current_staff()),
             types=wizard.request_types(), rating=ratings.rating_of(ticket), merged_from=details.merged_from(ticket),
-            overdue=sla.is_overdue(ticket, utcnow()), may_write=self.can_write(), seen=seen_now(ticket),
+            overdue=sla.is_overdue(ticket, utcnow()), may_write=self.can_write(), seen=seen or seen_now(ticket),
             mode=mode if mode in MODES else "reply", draft=draft, then_status=then_status, errors=errors or {},
             changes=changes, change_values=change_values or {}, now=utcnow(),
             priority_labels=workflow.PRIORITY_LABELS, priority_badges=workflow.PRIORITY_BADGES,
@@ -84,12 +86,12 @@ class TicketPageMixin:
         ticket = self._ticket(number)
         mode = request.form.get("mode", "reply")
         draft = request.form.get("body", "")
+        kept = {"then_status": request.form.get("then_status", ""), "seen": Seen.from_form(request.form)}
         try:
             draft = canned.append_to_draft(draft, bounded_int(request.form.get("canned")), ticket, current_staff())
         except ServiceError as error:
-            return self._ticket_page(ticket, 422, mode, draft, {f"{mode}-canned": error.message},
-                                     then_status=request.form.get("then_status", ""))
-        return self._ticket_page(ticket, 200, mode, draft, then_status=request.form.get("then_status", ""))
+            return self._ticket_page(ticket, 422, mode, draft, {f"{mode}-canned": error.message}, **kept)
+        return self._ticket_page(ticket, 200, mode, draft, **kept)
 
     @expose("/<number>/reply", methods=["POST"])
     @write_required
@@ -99,10 +101,11 @@ class TicketPageMixin:
         mode = "note" if internal else "reply"
         body = request.form.get("body", "")
         then_status = request.form.get("then_status") or None
+        seen = Seen.from_form(request.form)
         try:
             correspondence.staff_reply(ticket, request_actor(), body, request.files.getlist("files"),
                                        internal=internal, then_status=then_status,
-                                       seen=Seen.from_form(request.form))
+                                       seen=seen)
         except ChangedMeanwhile as changed:
             db.session.rollback()
             flash(changed.message, "warning")  # at the top of the page; the details are beside the box
@@ -111,7 +114,8 @@ class TicketPageMixin:
             db.session.rollback()
             # the page again, not a redirect: the draft stays in the box however long or odd it is
             field = {"status": "then_status", "files": f"{mode}-files"}.get(error.field, f"{mode}-body")
-            return self._ticket_page(ticket, 422, mode, body, {field: error.message}, then_status=then_status or "")
+            return self._ticket_page(ticket, 422, mode, body, {field: error.message}, then_status=then_status or "",
+                                     seen=seen)
         flash("Internal note added; the customer was not told." if internal
               else "Reply sent to the customer by e-mail.", "success")
         return self._back(ticket)
@@ -125,14 +129,15 @@ class TicketPageMixin:
         if "assignee_id" in request.form:
             values["assignee_id"] = request.form.get("assignee_id") or None
         posted = {name: request.form.get(name, "") for name in CHANGE_FIELDS if name in request.form}
+        seen = Seen.from_form(request.form)
         try:
-            changed = staff_actions.update_ticket(ticket, request_actor(), values, Seen.from_form(request.form))
+            changed = staff_actions.update_ticket(ticket, request_actor(), values, seen)
         except ChangedMeanwhile as meanwhile:
             flash(meanwhile.message, "warning")
             return self._ticket_page(ticket, 409, changes=meanwhile.changes, change_values=posted)
         except ServiceError as error:
             return self._ticket_page(ticket, 422, errors={error.field or "status": error.message},
-                                     change_values=posted)
+                                     change_values=posted, seen=seen)
         flash(f"Saved: {', '.join(changed)}." if changed else "Nothing changed.", "success" if changed else "info")
         return self._back(ticket)
 

@@ -140,3 +140,20 @@ def test_two_engineers_racing_get_one_reply_in(postgres_only, app, make, ticket)
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).where(TicketMessage.ticket_id == ticket_id,
                                                         TicketMessage.author_kind == "staff")) == 1
+
+
+def test_a_page_drawn_again_for_the_same_draft_keeps_the_first_pages_markers(make, console, client, ticket):
+    from backoffice.models import CannedResponse
+
+    sam = make.staff("support", name="Sam Support")
+    console.login(sam.email, PASSWORD)
+    db.session.add(CannedResponse(title="Thanks", body="Thank you."))
+    db.session.commit()
+    canned_id = db.session.scalar(select(CannedResponse.id))
+    seen = _markers(client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True), "reply")
+    correspondence.staff_reply(ticket, staff_actor(make.staff("support", name="Kim Colleague")), "Kim's answer.")
+    inserted = client.post(f"/console/tickets/{ticket.number}/canned",
+                           data={"mode": "reply", "body": "Mine.", "canned": str(canned_id), **seen})
+    assert _markers(inserted.get_data(as_text=True), "reply") == seen  # the insert is no acknowledgement
+    response = client.post(f"/console/tickets/{ticket.number}/reply", data={"body": "Mine.\n\nThank you.", **seen})
+    assert response.status_code == 409 and "Kim Colleague replied to the customer." in response.get_data(as_text=True)
