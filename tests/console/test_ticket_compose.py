@@ -160,3 +160,15 @@ def test_every_time_on_the_page_is_in_the_engineers_zone(make, console, client):
     assert "CET" in visible and "UTC" not in visible
     assert not re.search(r"\b(normal|new|staff_replied|note_added|general)\b", visible)
     assert "Priority: Normal" in page
+
+
+def test_the_page_shows_no_machine_words(make, console, client):
+    ticket = _ticket(make)
+    staff = _signed_in(make, console)
+    correspondence.staff_reply(ticket, staff_actor(staff), "Noted.", internal=True)
+    correspondence.staff_reply(ticket, staff_actor(staff), "Answer.", then_status="waiting")
+    page = client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
+    body = page[page.index("<h1"):]
+    visible = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", body, flags=re.S)
+    assert re.findall(r"\b[a-z]+_[a-z_]+\b", visible) == []
+    assert "Waiting for customer" in visible and "Priority: Normal" in visible
