@@ -30,6 +30,8 @@
 
   var switcher = compose.querySelector("[data-compose-switch]");
   if (switcher) { switcher.classList.remove("d-none"); }
+  var keys = compose.querySelector("[data-compose-keys]");
+  if (keys) { keys.classList.remove("d-none"); }  // the keys work only with the script, so say so only then
   tabs.forEach(function (tab) {
     tab.addEventListener("click", function () { focusBox(tab.dataset.composeTab); });
   });
