@@ -27,6 +27,7 @@ from backoffice.services.support import (
     lab_link,
     people,
     ratings,
+    reading,
     sla,
     staff_actions,
     wizard,
@@ -50,6 +51,7 @@ class TicketPageMixin:
     @expose("/<number>")
     def ticket_view(self, number: str):
         ticket = self._ticket(number)
+        reading.mark_read(ticket.id, current_staff().id, utcnow())
         return self._ticket_page(ticket)
 
     def _ticket_page(self, ticket, status: int = 200, mode: str = "reply", draft: str = "", errors=None,

@@ -34,6 +34,7 @@ from backoffice.models.support import (
     TicketEvent,
     TicketMessage,
     TicketNumberCounter,
+    TicketRead,
     TicketStatus,
     WizardDraft,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "TicketEvent",
     "TicketMessage",
     "TicketNumberCounter",
+    "TicketRead",
     "TicketStatus",
     "WizardDraft",
     "ActivationCode",

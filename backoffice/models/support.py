@@ -178,6 +178,10 @@ class Ticket(db.Model):
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its customer closed the account
     # the code the request is about (wizard step 2); codes are never deleted, the SET NULL is for safety only
     activation_code_id: Mapped[int | None] = mapped_column(ForeignKey("activation_codes.id", ondelete="SET NULL"))
+    # the customer's side of the conversation (services/support/reading.py): when they last wrote (the request
+    # itself counts), and since when a message of theirs waits for a public answer (None: nothing unanswered)
+    customer_wrote_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unanswered_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     customer = relationship("Customer", lazy="joined")
     request_type: Mapped[SupportRequestType] = relationship(lazy="joined")
@@ -304,6 +308,16 @@ class TicketEvent(db.Model):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TicketRead(db.Model):
+    """When a staff member last opened a ticket: the queue marks it unread when the customer wrote after that."""
+
+    __tablename__ = "ticket_reads"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CannedResponse(db.Model):

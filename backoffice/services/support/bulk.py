@@ -14,7 +14,7 @@ from backoffice.models import Attachment, Ticket, TicketMessage
 from backoffice.models.support import TicketStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
-from backoffice.services.support import notify, workflow
+from backoffice.services.support import notify, reading, workflow
 from backoffice.services.support.access import ticket_by_number
 from backoffice.services.support.history import log_event
 from backoffice.services.support.staff_actions import apply_changes
@@ -92,6 +92,7 @@ def merge(source: Ticket, target_number: str, actor: Actor, other_customer_confi
     if source.status != TicketStatus.CLOSED:
         workflow.move(source, TicketStatus.CLOSED, actor, now, action="closed_by_merge")
     source.merged_into_id = target.id
+    reading.merged(source, target)
     if target.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
         workflow.move(target, TicketStatus.OPEN, actor, now, action="reopened_by_merge")
     target.last_activity_at = now

@@ -14,7 +14,7 @@ from backoffice.models import Attachment, Ticket, TicketMessage
 from backoffice.models.support import AuthorKind, MessageKind, TicketStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
-from backoffice.services.support import file_checks, lab_link, notify, workflow
+from backoffice.services.support import file_checks, lab_link, notify, reading, workflow
 from backoffice.services.support.attachments import store_uploads
 from backoffice.services.support.history import log_event
 from backoffice.services.support.meanwhile import Seen, check_unchanged
@@ -61,6 +61,7 @@ def customer_reply(ticket: Ticket, actor: Actor, body: str, uploads: list | None
         raise ServiceError("This request is closed. Reopen it to write again, or start a new request.", "body")
     now = utcnow()
     message = _add_message(ticket, MessageKind.REPLY, AuthorKind.CUSTOMER, actor, body, uploads, now)
+    reading.customer_wrote(ticket, now)
     log_event(ticket, actor, "customer_replied", None, {"message": message.id})
     lab_link.auto_send(ticket, list(db.session.scalars(select(Attachment).where(Attachment.message_id == message.id)
                                                        .order_by(Attachment.id))))
@@ -106,6 +107,7 @@ def staff_reply(ticket: Ticket, actor: Actor, body: str, uploads: list | None = 
     if not internal:
         if ticket.first_response_at is None:
             ticket.first_response_at = now
+        reading.staff_answered(ticket)
         if ticket.status == S.NEW:
             workflow.move(ticket, S.OPEN, actor, now)
         if ticket.assignee_id is None and actor.kind == "staff":
