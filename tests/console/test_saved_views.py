@@ -67,7 +67,7 @@ def test_rename_and_delete_on_the_views_page(make, engineer, client):
     save(client, "Overdue", "overdue=1")
     mine, overdue = db.session.scalars(select(SavedQueueView).order_by(SavedQueueView.id))
     page = client.get("/console/tickets/views").get_data(as_text=True)
-    assert f'data-confirm="Delete the saved view “Mine”?"' in page and '<label for="rename-' in page
+    assert 'data-confirm="Delete the saved view “Mine”?"' in page and '<label for="rename-' in page
     refused = client.post(f"/console/tickets/views/{mine.id}/rename", data={"name": "OVERDUE"})
     assert refused.status_code == 422 and "You already have a view named “OVERDUE”." in refused.get_data(as_text=True)
     assert f'aria-describedby="rename-{mine.id}-error"' in refused.get_data(as_text=True)
