@@ -74,7 +74,8 @@ class TicketQueueView(SavedViewsMixin, TicketFilesMixin, TicketPageMixin, StaffB
             flash(error.message, "error")
         else:
             if result.changed:
-                flash(f"Changed {len(result.changed)} ticket(s): {', '.join(result.changed)}.", "success")
+                count = len(result.changed)
+                flash(f"Changed {count} ticket{'' if count == 1 else 's'}: {', '.join(result.changed)}.", "success")
             for number, why in result.refused:
                 flash(f"{number} not changed: {why}", "warning")
             if not result.changed and not result.refused:
