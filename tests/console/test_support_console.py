@@ -145,7 +145,7 @@ def test_bulk_form_and_merge_form(make, console, client):
     a, b, c = (make_ticket(customer, subject=f"Duplicate number {n}") for n in range(3))
     response = client.post("/console/tickets/bulk", data={"ticket_id": [a.id, b.id], "bulk_priority": "urgent",
                                                           "bulk_assignee": str(staff.id)}, follow_redirects=True)
-    assert "Changed 2 ticket(s)" in response.get_data(as_text=True)
+    assert "Changed 2 tickets:" in response.get_data(as_text=True)
     db.session.expire_all()
     assert [db.session.get(Ticket, t.id).priority for t in (a, b, c)] == ["urgent", "urgent", "normal"]
     nothing = client.post("/console/tickets/bulk", data={"bulk_status": "open"}, follow_redirects=True)
