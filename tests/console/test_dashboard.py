@@ -239,7 +239,8 @@ def test_an_engineer_without_queues_is_asked_to_choose_them(make, console, clien
 
 
 def test_the_breaching_and_replied_conditions_are_the_ones_the_queue_can_filter_by(make, app):
-    from backoffice.services.support.dashboard_counts import breaching_condition, replied_condition
+    from backoffice.services.support.reading import replied_condition
+    from backoffice.services.support.sla import due_within_condition
 
     customer = make.customer()
     now = utcnow()
@@ -249,7 +250,7 @@ def test_the_breaching_and_replied_conditions_are_the_ones_the_queue_can_filter_
                             resolution_due_at=now + timedelta(hours=30), status="open", unanswered_since=None)
     replied = _ticket(customer, first_response_at=now, unanswered_since=now, status="open")
 
-    breaching = set(db.session.scalars(select(Ticket.id).where(breaching_condition(now, 4))))
+    breaching = set(db.session.scalars(select(Ticket.id).where(due_within_condition(now, 4))))
     assert soon.id in breaching
     assert later.id not in breaching and answered_late.id not in breaching  # a given first response is no breach
     assert set(db.session.scalars(select(Ticket.id).where(replied_condition()))) == {replied.id}

@@ -7,7 +7,7 @@ SQLite can add only a VIRTUAL generated column in place (a batch copy would drop
 PostgreSQL only has STORED ones. Both index it the same way.
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-01
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import backoffice.models.types
 
 revision = "0021"
-down_revision = "0018"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -1,37 +1,26 @@
 """What a support engineer's dashboard counts: their open tickets, the unassigned tickets of the queues they work,
 tickets about to breach their service level, and their tickets where the customer replied.
 
-The queue's "due within" and "replied" filters use the same two conditions, so a count and the list it links to
-never disagree. Every count is bounded (services/counting) and all of them come from one statement.
+The queue's "due within" and "replied" filters use the same two conditions (sla.due_within_condition,
+reading.replied_condition), so a count and the list it links to never disagree. Every count is bounded
+(services/counting) and all of them come from one statement.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, literal, select
+from sqlalchemy import literal, select
 
 from backoffice.models import SupportRequestType, Ticket
 from backoffice.models.support import ACTIVE_STATUSES
 from backoffice.services.counting import Count, bounded_counts
 from backoffice.services.staff_profile import worked_queues
-from backoffice.services.support import sla
+from backoffice.services.support import reading, sla
 
 BREACHING_HOURS = 4  # "breaching soon" on the dashboard: due within this many hours, or already past
-
-
-def breaching_condition(now: datetime, hours: int) -> ColumnElement[bool]:
-    """New and open tickets (a waiting ticket's clock is paused) whose first response (none given yet) or
-    resolution is due within `hours` of `now`, or already overdue: the overdue rule, `hours` ahead."""
-    return sla.overdue_condition(now + timedelta(hours=hours))
-
-
-def replied_condition() -> ColumnElement[bool]:
-    """The customer wrote again after a first answer and waits for the next one (a ticket never answered is
-    "waiting for a first response", which the due times already track)."""
-    return and_(Ticket.unanswered_since.is_not(None), Ticket.first_response_at.is_not(None))
 
 
 @dataclass(frozen=True)
@@ -48,8 +37,8 @@ def engineer_counts(staff_id: int, now: datetime) -> EngineerCounts:
     mine = active.where(Ticket.assignee_id == staff_id)
     queries = {
         "mine": mine,
-        "breaching": select(literal(1)).select_from(Ticket).where(breaching_condition(now, BREACHING_HOURS)),
-        "replied": mine.where(replied_condition()),
+        "breaching": select(literal(1)).select_from(Ticket).where(sla.due_within_condition(now, BREACHING_HOURS)),
+        "replied": mine.where(reading.replied_condition()),
         **{f"queue {kind.id}": active.where(Ticket.assignee_id.is_(None), Ticket.request_type_id == kind.id)
            for kind in queues},
     }

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app, g
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Select, func, literal, select, text
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
@@ -32,7 +32,7 @@ from backoffice.services.licensing.states import (
     names_code_with_problem,
     standings,
 )
-from backoffice.services.support import numbers, queue_sorting, sla
+from backoffice.services.support import numbers, queue_sorting, reading, sla
 from backoffice.services.support.queue_sorting import DEFAULT_SORT, SORTS
 
 PAGE_SIZE = 50
@@ -150,21 +150,6 @@ def text_condition(term: str) -> ColumnElement[bool]:
     return Ticket.id.in_(matches)
 
 
-def due_within_condition(hours: int, now) -> ColumnElement[bool]:
-    """Tickets whose clock runs (new, open) and whose first response (still owed) or resolution is due within
-    `hours`, or already overdue: the dashboard's "breaching within 4 hours" and the queue's `due_within`."""
-    horizon = now + timedelta(hours=hours)
-    return and_(Ticket.status.in_(sorted(CLOCK_RUNNING)),
-                or_(Ticket.resolution_due_at <= horizon,
-                    and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at <= horizon)))
-
-
-def replied_condition() -> ColumnElement[bool]:
-    """Active tickets where the customer wrote again after a first response and waits for an answer."""
-    return and_(Ticket.status.in_(ACTIVE_STATUSES), Ticket.unanswered_since.is_not(None),
-                Ticket.first_response_at.is_not(None))
-
-
 def code_problem_condition(problem: str, now) -> ColumnElement[bool]:
     """Tickets whose code has `problem` ("any": one of them), decided by the codes' standing in SQL."""
     return names_code_with_problem(Ticket.activation_code_id, problem, now)
@@ -216,9 +201,9 @@ def conditions(filters: Filters, staff_id: int | None) -> list:
     if filters.code_problem:
         where.append(code_problem_condition(filters.code_problem, utcnow()))
     if filters.due_within:
-        where.append(due_within_condition(filters.due_within, utcnow()))
+        where.append(sla.due_within_condition(utcnow(), filters.due_within))
     if filters.replied:
-        where.append(replied_condition())
+        where.append(reading.replied_condition())
     if filters.q:
         try:
             where.append(text_condition(filters.q))

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backoffice.extensions import db
 from backoffice.models import Ticket, TicketRead
+from backoffice.models.support import ACTIVE_STATUSES
 
 
 def customer_wrote(ticket: Ticket, now: datetime) -> None:
@@ -37,6 +38,14 @@ def merged(source: Ticket, target: Ticket) -> None:
     waiting = [t for t in (source.unanswered_since, target.unanswered_since) if t]
     target.unanswered_since = min(waiting) if waiting else None
     source.unanswered_since = None
+
+
+def replied_condition() -> ColumnElement[bool]:
+    """Active tickets where the customer wrote again after a first response and waits for the next answer (a
+    ticket never answered is "waiting for a first response", which its due time tracks): the dashboard's
+    "customer replied" and the queue's `replied` filter."""
+    return and_(Ticket.status.in_(ACTIVE_STATUSES), Ticket.unanswered_since.is_not(None),
+                Ticket.first_response_at.is_not(None))
 
 
 def mark_read(ticket_id: int, staff_id: int, now: datetime) -> None:
