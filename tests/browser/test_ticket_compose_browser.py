@@ -89,6 +89,7 @@ def test_an_engineer_drafts_inserts_notes_and_replies(live_server, page, smtp, w
     note = page.locator("article", has_text="Staff only: on the old engine")
     expect(note.get_by_text("Internal note")).to_be_visible()
 
+    page.wait_for_load_state("load")  # the new page's scripts listen for keys once it has loaded, not before
     page.keyboard.press("r")
     expect(reply_box).to_be_focused()
     reply_box.fill("Please update the engine.")
