@@ -13,12 +13,15 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
+from markupsafe import Markup
 
 from backoffice.console.filters import accepts, left_out_note
+from backoffice.console.times import time_tag
 from backoffice.inputs.forms import BoundedModelForm
 from backoffice.inputs.numbers import MAX_PAGE, bounded_int
 from backoffice.models import StaffRole
 from backoffice.security import current_staff
+from backoffice.services.audit_text import field_label
 
 ADMIN = (StaffRole.ADMIN,)
 ALL_STAFF = (StaffRole.ADMIN, StaffRole.SUPPORT, StaffRole.ANALYST)
@@ -29,13 +32,26 @@ def staff_role() -> str | None:
     return staff.role if staff else None
 
 
-def _utc_minutes(view, value: datetime, name: str) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+def _local_time(view, value: datetime, name: str) -> Markup:
+    return time_tag(value)
 
 
-# Timestamps are stored in UTC; staff in several time zones read them as such, to the minute.
-CONSOLE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _utc_minutes}
-CONSOLE_DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _utc_minutes}
+def _yes_no(view, value: bool, name: str) -> str:
+    return "Yes" if value else "No"
+
+
+def _fields(view, value: dict, name: str) -> Markup:
+    """A stored dict (a job's payload, a mail's headers) as labelled lines rather than JSON."""
+    if not value:
+        return Markup("—")
+    lines = Markup("<br>").join(Markup("{}: {}").format(field_label(key), item) for key, item in value.items())
+    return Markup('<span class="small">{}</span>').format(lines)
+
+
+# Timestamps are stored in UTC; every list and details page shows them in the reader's zone, naming it
+# (console/times.py), and a yes/no column in words rather than Flask-Admin's icons with no text.
+CONSOLE_FORMATTERS = {**typefmt.BASE_FORMATTERS, datetime: _local_time, bool: _yes_no, dict: _fields}
+CONSOLE_DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, datetime: _local_time, bool: _yes_no, dict: _fields}
 
 
 class RoleGuard:

@@ -25,13 +25,12 @@ from backoffice.models import Customer
 from backoffice.models.viruslab import REQUEST_TYPE_LABELS, STATE_LABELS
 from backoffice.security import request_actor
 from backoffice.services import ServiceError, customer_lookup, customer_notes, customer_overview
+from backoffice.services.labels import CUSTOMER_STATUS_LABELS
 from backoffice.services.support import workflow
 from backoffice.services.viruslab import verdicts
 
 # the sections, and who may read each (the roles of the console views its rows link to)
 SECTION_ROLES = {"codes": LICENSING_READ, "tickets": SUPPORT_ROLES}
-CUSTOMER_STATUS_LABELS = {"pending": "Waiting for activation", "active": "Active", "locked": "Locked",
-                          "legacy": "Imported from Personal Cabinet, not yet claimed"}
 EVENT_LABELS = {
     "customer.login": "Signed in", "customer.login_failed": "Sign-in failed",
     "customer.login_refused_locked": "Sign-in refused: account locked", "customer.logout": "Signed out",

@@ -15,10 +15,11 @@ from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import date_range
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
-from backoffice.models import Customer, CustomerStatus
+from backoffice.models import Customer
 from backoffice.security import request_actor
 from backoffice.services import ServiceError, customer_lookup, customer_security, registration
 from backoffice.services import customers as customer_service
+from backoffice.services.labels import CUSTOMER_STATUS_LABELS, label, options
 
 # The status and security actions on the detail page: (endpoint suffix, service call, message when done).
 SECURITY_ACTIONS = {
@@ -50,6 +51,7 @@ class CustomerView(CustomerPageMixin, PlainFilterFormMixin, ScalableListMixin, S
                      "terms_accepted_at": "Terms accepted", "activated_at": "Activated",
                      "failed_logins": "Failed sign-ins since the last success",
                      "pending_email": "New e-mail (unconfirmed)"}
+    column_formatters = {"status": lambda v, c, m, n: label(CUSTOMER_STATUS_LABELS, m.status)}
     form_columns = customer_service.EDITABLE_FIELDS
     form_overrides = {"company_admin_email": EmailField, "news_subscribed": BooleanField}
     form_args = {
@@ -59,7 +61,7 @@ class CustomerView(CustomerPageMixin, PlainFilterFormMixin, ScalableListMixin, S
     }
 
     column_filters = [
-        filters.FilterEqual(Customer.status, "Status", options=[(s.value, s.value) for s in CustomerStatus]),
+        filters.FilterEqual(Customer.status, "Status", options=options(CUSTOMER_STATUS_LABELS)),
         CountryEqual(Customer.country, "Country (ISO code)"),
         *date_range(Customer.created_at, "Registered"),
     ]

@@ -8,12 +8,13 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from backoffice.console.access import ADMIN, StaffModelView
 from backoffice.extensions import db
-from backoffice.models import StaffRole
 from backoffice.security import StaffIdentity, current_staff, request_actor, sign_in
 from backoffice.services import ServiceError
 from backoffice.services import staff as staff_service
+from backoffice.services.labels import ROLE_LABELS, ROLE_ORDER, label
 
-ROLE_CHOICES = [(role.value, role.value.capitalize()) for role in StaffRole]
+# least privileged first, and preselected on a new account: giving more is a deliberate choice
+ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in ROLE_ORDER]
 
 
 class StaffUserView(StaffModelView):
@@ -25,7 +26,9 @@ class StaffUserView(StaffModelView):
     column_list = ["id", "email", "name", "role", "is_active", "failed_logins", "last_login_at"]
     column_details_exclude_list = ["password_hash", "session_epoch"]
     column_default_sort = ("id", False)
-    column_labels = {"is_active": "Active"}
+    column_labels = {"is_active": "Active", "failed_logins": "Failed sign-ins", "last_login_at": "Last sign-in",
+                     "created_at": "Created", "time_zone": "Time zone"}
+    column_formatters = {"role": lambda v, c, m, n: label(ROLE_LABELS, m.role)}
     form_columns = ["email", "name", "role", "is_active", "new_password"]
     form_extra_fields = {
         "new_password": PasswordField(
@@ -37,7 +40,7 @@ class StaffUserView(StaffModelView):
     form_args = {
         "email": {"validators": [DataRequired(), Email()]},
         "name": {"validators": [DataRequired(), Length(max=120)]},
-        "role": {"choices": ROLE_CHOICES},
+        "role": {"choices": ROLE_CHOICES, "default": ROLE_ORDER[0].value},
     }
     form_widget_args = {"email": {"autocomplete": "off"}, "new_password": {"autocomplete": "new-password"}}
 

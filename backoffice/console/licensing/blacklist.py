@@ -16,10 +16,12 @@ from backoffice.console.licensing.forms import BlacklistAddForm, LiftForm, Uploa
 from backoffice.console.licensing.uploads import uploaded_lines
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
-from backoffice.models import ActivationCode, BlacklistEntry, BlacklistReason
+from backoffice.models import ActivationCode, BlacklistEntry
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
+from backoffice.services.labels import label, options
 from backoffice.services.licensing import blacklist as blacklist_service
+from backoffice.services.licensing.blacklist import REASON_LABELS
 from backoffice.services.licensing.search import code_search_condition
 
 
@@ -46,9 +48,11 @@ class BlacklistView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     column_sortable_list = ["created_at"]
     column_labels = {"created_by_label": "By", "created_at": "When", "lifted_at": "Lifted",
                      "lifted_by_label": "Lifted by", "lift_note": "Why lifted"}
+    column_formatters = {"reason": lambda v, c, m, n: label(REASON_LABELS, m.reason)}
+    column_formatters_detail = column_formatters
     column_filters = [
         InForceFilter(BlacklistEntry.lifted_at, "In force", options=[("yes", "In force"), ("no", "Lifted")]),
-        filters.FilterEqual(BlacklistEntry.reason, "Reason", options=[(r.value, r.value) for r in BlacklistReason]),
+        filters.FilterEqual(BlacklistEntry.reason, "Reason", options=options(REASON_LABELS)),
     ]
     filter_form_fields = (FilterField("in-force", "In force", "select"), FilterField("reason", "Reason", "select"))
 
@@ -109,4 +113,5 @@ class BlacklistView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         status = 422 if form.is_submitted() and (report is None or not report.ok) else 200
         return self.render("console/licensing/import.html", form=form, report=report, shown=SHOWN_ERRORS,
                            header=",".join(blacklist_service.BLACKLIST_CSV_HEADER), kind="blacklist",
+                           reasons=options(REASON_LABELS),
                            title="Import blacklist entries"), status
