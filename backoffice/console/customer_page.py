@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from backoffice.console.access import staff_role, write_required
 from backoffice.console.audit import ObjectIdEqual, ObjectTypeEqual
-from backoffice.console.customer_forms import NoteForm
+from backoffice.console.customer_forms import CONFIRMATIONS, NoteForm
 from backoffice.console.filters import CustomerEmailFilter
 from backoffice.console.licensing import LICENSING_READ
 from backoffice.console.licensing.codes import STATE_LABELS as CODE_STATE_LABELS
@@ -96,6 +96,8 @@ class CustomerPageMixin:
             "console/customer_page.html", customer=customer, sections=sections, note_form=note_form,
             may_write=self.can_write(), all_links=self._all_links(customer), labels=self._labels(),
             verdict_of=verdicts.request_verdict, event_label=event_label, utc=utc, title=f"Customer {customer.email}",
+            confirmations={name: question.format(email=customer.email) for name, (question, _button)
+                           in CONFIRMATIONS.items()},
         )
         return page, status
 

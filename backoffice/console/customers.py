@@ -9,7 +9,9 @@ from flask_admin.contrib.sqla import filters
 from wtforms import BooleanField, EmailField
 from wtforms.validators import Email, Length, Optional
 
-from backoffice.console.access import ADMIN, ALL_STAFF, StaffModelView, write_required
+from backoffice.console.access import ADMIN, ALL_STAFF, StaffModelView, refuse, write_required
+from backoffice.console.confirm import confirm_page, confirmed
+from backoffice.console.customer_forms import CONFIRMATIONS
 from backoffice.console.customer_page import CustomerPageMixin
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import date_range
@@ -77,6 +79,10 @@ class CustomerView(CustomerPageMixin, PlainFilterFormMixin, ScalableListMixin, S
     def security_action(self, customer_id: int, action: str):
         customer = db.session.get(Customer, customer_id) or abort(404)
         service, done = SECURITY_ACTIONS.get(action) or abort(404)
+        if action in CONFIRMATIONS and not confirmed():
+            question, button = CONFIRMATIONS[action]
+            return confirm_page(self, question.format(email=customer.email), button,
+                                url_for(".details_view", id=customer_id))
         try:
             service(customer, request_actor())
         except ServiceError as error:
@@ -104,11 +110,7 @@ class CustomerView(CustomerPageMixin, PlainFilterFormMixin, ScalableListMixin, S
         try:
             customer_service.update_customer(model, values, request_actor())
         except ServiceError as error:
-            db.session.rollback()
-            if error.field in form:
-                form[error.field].errors = [error.message]  # beside the field the message is about
-            flash(error.message, "error")
-            return False
+            return refuse(form, error)
         return True
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash
+from flask import current_app
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from backoffice.console.access import ADMIN, StaffModelView
-from backoffice.extensions import db
+from backoffice.console.access import ADMIN, StaffModelView, refuse
 from backoffice.security import StaffIdentity, current_staff, request_actor, sign_in
 from backoffice.services import ServiceError
 from backoffice.services import staff as staff_service
@@ -80,13 +79,8 @@ FIELD_NAMES = {"password": "new_password"}
 
 
 def _refuse(form, error: ServiceError) -> bool:
-    """Roll back, flash the message and put it beside its field, so the form shows again with what was typed."""
-    db.session.rollback()
-    flash(error.message, "error")
-    field = FIELD_NAMES.get(error.field, error.field)
-    if field and field in form:
-        form[field].errors = [*form[field].errors, error.message]
-    return False
+    """The message beside its field (console/access.refuse), under this form's name for the password."""
+    return refuse(form, ServiceError(error.message, FIELD_NAMES.get(error.field, error.field)))
 
 
 def _describe_password(form, extra: str):

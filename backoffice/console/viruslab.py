@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from backoffice.console.access import ALL_STAFF, StaffModelView, write_required
+from backoffice.console.confirm import confirm_page, confirmed
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import CustomerEmailFilter, date_range
 from backoffice.console.lists import ScalableListMixin
@@ -168,6 +169,11 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     @expose("/close/<int:submission_id>", methods=["POST"])
     @write_required
     def close_view(self, submission_id: int):
+        if not confirmed():
+            submission = self._submission(submission_id)
+            return confirm_page(self, f"Close {submission.number}?", "Close this request",
+                                url_for(".details_view", id=submission_id),
+                                detail="It leaves the queue of open requests.")
         return self._act(submission_id, lambda s: service.close(request_actor(), s), "The request is closed.")
 
 

@@ -9,6 +9,7 @@ from flask_admin.contrib.sqla import filters
 from sqlalchemy import select
 
 from backoffice.console.access import StaffModelView, write_required
+from backoffice.console.confirm import confirm_page, confirmed
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.licensing import LICENSING_READ, LICENSING_WRITE
 from backoffice.console.licensing.bulk import SHOWN_ERRORS
@@ -19,7 +20,7 @@ from backoffice.extensions import db
 from backoffice.models import ActivationCode, BlacklistEntry
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
-from backoffice.services.labels import label, options
+from backoffice.services.labels import label, options, plural
 from backoffice.services.licensing import blacklist as blacklist_service
 from backoffice.services.licensing.blacklist import REASON_LABELS
 from backoffice.services.licensing.search import code_search_condition
@@ -90,9 +91,14 @@ class BlacklistView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         report = None
         if form.validate_on_submit():
             lines = blacklist_service.lines_from_form(form.codes.data, form.reason.data, form.note.data)
+            if not confirmed():
+                count = plural(len(lines), "code")
+                return confirm_page(self, f"Blacklist {count}?", f"Blacklist {count}", url_for(".index_view"),
+                                    detail=f"Reason: {label(REASON_LABELS, form.reason.data)}. Every account "
+                                           "holding one of them sees it marked.")
             report = blacklist_service.blacklist_codes(lines, request_actor())
             if report.ok:
-                flash(f"{report.written} codes are blacklisted; their holders see them marked.", "success")
+                flash(f"{plural(report.written, 'code')} blacklisted; their holders see them marked.", "success")
                 return redirect(url_for(".index_view"))
         status = 422 if form.is_submitted() else 200
         return self.render("console/licensing/blacklist_add.html", form=form, report=report, shown=SHOWN_ERRORS,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from backoffice.clock import utcnow
 from backoffice.console.access import StaffModelView, staff_role, write_required
+from backoffice.console.confirm import confirm_page, confirmed
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import CustomerEmailFilter, date_range
 from backoffice.console.licensing import LICENSING_READ, LICENSING_WRITE, TRANSFER_GRANT
@@ -22,8 +23,9 @@ from backoffice.extensions import db
 from backoffice.models import ActivationCode, CodeRegistration, CodeState, Product
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
+from backoffice.services.labels import label
 from backoffice.services.licensing import manage
-from backoffice.services.licensing.blacklist import BlacklistLine, blacklist_codes
+from backoffice.services.licensing.blacklist import REASON_LABELS, BlacklistLine, blacklist_codes
 from backoffice.services.licensing.detail import code_detail
 from backoffice.services.licensing.search import code_search_condition
 from backoffice.services.licensing.states import state_condition
@@ -139,6 +141,11 @@ class ActivationCodeView(PlainFilterFormMixin, CodeBulkMixin, ScalableListMixin,
     def blacklist_view(self, code_id: int):
         code, form = self._code(code_id), BlacklistCodeForm(prefix="blacklist")
         if form.validate():
+            if not confirmed():
+                return confirm_page(self, f"Blacklist {code.code}?", "Blacklist this code",
+                                    url_for(".details_view", id=code.id),
+                                    detail=f"Reason: {label(REASON_LABELS, form.reason.data)}. Every account "
+                                           "holding it sees it marked, and it can no longer be added.")
             line = BlacklistLine(1, code.code, form.reason.data, (form.note.data or "").strip() or None)
             report = blacklist_codes([line], request_actor())
             if report.ok:
