@@ -58,5 +58,5 @@ class OutboxView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         except ServiceError as error:
             flash(error.message, "error")
         else:
-            flash(f"Mail {message_id} is queued to be sent again.", "success")
+            flash(f"Message {message_id} is queued again.", "success")
         return redirect(url_for(".details_view", id=message_id))

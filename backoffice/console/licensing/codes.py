@@ -95,6 +95,7 @@ class ActivationCodeView(PlainFilterFormMixin, CodeBulkMixin, ScalableListMixin,
             kwargs.setdefault("seats_form", SeatsForm(prefix="seats", seats=kwargs["model"].seats))
             kwargs.setdefault("expiry_form", ExpiryForm(prefix="expiry"))
             kwargs.setdefault("blacklist_form", BlacklistCodeForm(prefix="blacklist"))
+            kwargs.setdefault("reason_labels", REASON_LABELS)
             kwargs.setdefault("title", f"Activation code {kwargs['model'].code}")
         return super().render(template, **kwargs)
 
