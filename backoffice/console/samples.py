@@ -78,8 +78,8 @@ class SampleView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         return self.render("console/viruslab/sample.html", o=overview, s=overview.sample, can_act=self.can_write(),
                            verdict_labels=VERDICT_LABELS, type_labels=REQUEST_TYPE_LABELS, verdicts=list(Verdict),
                            archive_labels=ARCHIVE_STATE_LABELS, scan_labels=SCAN_STATUS_LABELS,
-                           state_labels=STATE_LABELS,
-                           form_values=form_values, errors=errors or {}, title=f"Sample {overview.sample.sha256[:16]}…"), status
+                           state_labels=STATE_LABELS, form_values=form_values, errors=errors or {},
+                           title=f"Sample {overview.sample.sha256[:16]}…"), status
 
     @expose("/<int:sample_id>/verdict", methods=["POST"])
     @write_required

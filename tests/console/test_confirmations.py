@@ -89,7 +89,8 @@ def test_the_list_delete_icon_asks_through_the_script_not_an_inline_handler(admi
 def test_the_edit_page_has_a_delete_button_that_asks_first(admin, client):
     course = _course()
     page = client.get(f"/console/courses/edit/?id={course.id}").get_data(as_text=True)
-    assert 'id="delete-form" data-confirm="Delete the course “Phishing basics”? This cannot be undone."' in unescape(page)
+    question = "Delete the course “Phishing basics”? This cannot be undone."
+    assert f'id="delete-form" data-confirm="{question}"' in unescape(page)
     assert _hidden_fields(page, "delete-form")["confirmed"] == ""
 
 
