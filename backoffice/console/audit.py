@@ -36,7 +36,7 @@ class ObjectIdEqual(filters.FilterEqual):
 
 def object_link(event: AuditEvent) -> Markup:
     """The event's object as a link to its console page (plain text when it has none, a dash when no object)."""
-    ref = audit_text.object_ref(event, g.get("audit_ticket_numbers"))
+    ref = audit_text.object_ref(event, g.get("audit_object_names"))
     if ref is None:
         return Markup("—")
     if ref.endpoint is None:
@@ -91,13 +91,13 @@ class AuditLogView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
         if isinstance(rows, list):
-            g.audit_ticket_numbers = audit_text.ticket_numbers(rows)  # one query a page, not one a row
+            g.audit_object_names = audit_text.object_names(rows)  # a query per kind on the page, not one a row
         return count, rows
 
     def render(self, template, **kwargs):
         if template == self.details_template and "model" in kwargs:
             event = kwargs["model"]
-            g.audit_ticket_numbers = audit_text.ticket_numbers([event])
+            g.audit_object_names = audit_text.object_names([event])
             kwargs.update(action=audit_text.action_label(event.action), actor=audit_text.actor_text(event),
                           about=object_link(event), changes=audit_text.changes(event), time_tag=time_tag,
                           title=f"Audit entry: {audit_text.action_label(event.action)}")

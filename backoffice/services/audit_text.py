@@ -14,7 +14,18 @@ from datetime import datetime
 from sqlalchemy import select
 
 from backoffice.extensions import db
-from backoffice.models import AuditEvent, Ticket
+from backoffice.models import (
+    ActivationCode,
+    AuditEvent,
+    CannedResponse,
+    Course,
+    Customer,
+    Product,
+    StaffUser,
+    Submission,
+    Ticket,
+    YaraRule,
+)
 from backoffice.models.viruslab import STATE_LABELS as LAB_STATE_LABELS
 from backoffice.models.viruslab import VERDICT_LABELS
 from backoffice.services.labels import CUSTOMER_STATUS_LABELS, ROLE_LABELS, label, spelled_out
@@ -124,6 +135,16 @@ VALUE_LABELS = {"role": ROLE_LABELS, "priority": PRIORITY_LABELS, "verdict": VER
                 "reason": REASON_LABELS}
 
 
+# what names an object in the log (the ticket page is by number, so a ticket without one gets no link)
+OBJECT_NAMES = {
+    "customers": (Customer.id, Customer.email), "staff_users": (StaffUser.id, StaffUser.name),
+    "activation_codes": (ActivationCode.id, ActivationCode.code), "products": (Product.id, Product.name),
+    "courses": (Course.id, Course.title), "canned_responses": (CannedResponse.id, CannedResponse.title),
+    "tickets": (Ticket.id, Ticket.number), "viruslab_submissions": (Submission.id, Submission.number),
+    "yara_rules": (YaraRule.id, YaraRule.name),
+}
+
+
 @dataclass(frozen=True)
 class ObjectRef:
     """What an event was about: "Customer 12", and where its page is (None: it has none)."""
@@ -155,31 +176,36 @@ def object_kind_label(object_type: str | None) -> str:
     return OBJECT_KIND_LABELS.get(object_type or "") or spelled_out(object_type or "")
 
 
-def object_ref(event: AuditEvent, ticket_numbers: dict[int, str] | None = None) -> ObjectRef | None:
-    """The event's object as "Support request TS-2026-000001" with the page to open it; None for no object."""
+def object_ref(event: AuditEvent, names: dict[tuple[str, int], str] | None = None) -> ObjectRef | None:
+    """The event's object as "Customer ada@example.com" (see `object_names`) with the page to open it; None
+    for an event about no object."""
     if not event.object_type:
         return None
     kind = object_kind_label(event.object_type)
     if event.object_id is None:
         return ObjectRef(kind)
+    name = (names or {}).get((event.object_type, _int(event.object_id)))
+    text = f"{kind} {name or event.object_id}"
     page = OBJECT_PAGES.get(event.object_type)
-    if event.object_type == "tickets":
-        number = (ticket_numbers or {}).get(_int(event.object_id))
-        if number is None:
-            return ObjectRef(f"{kind} {event.object_id}")
-        return ObjectRef(f"{kind} {number}", page[0], {page[1]: number})
-    if page is None:
-        return ObjectRef(f"{kind} {event.object_id}")
-    return ObjectRef(f"{kind} {event.object_id}", page[0], {page[1]: event.object_id})
+    if page is None or (event.object_type == "tickets" and name is None):
+        return ObjectRef(text)
+    return ObjectRef(text, page[0], {page[1]: name if event.object_type == "tickets" else event.object_id})
 
 
-def ticket_numbers(events: Iterable[AuditEvent]) -> dict[int, str]:
-    """The public numbers of the tickets these events are about, in one query (the ticket page is by number)."""
-    ids = {_int(e.object_id) for e in events if e.object_type == "tickets" and e.object_id}
-    ids.discard(None)
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ids))).tuples())
+def object_names(events: Iterable[AuditEvent]) -> dict[tuple[str, int], str]:
+    """The names of the objects these events are about: one query per kind of object among them (a page of
+    the log holds a handful of kinds), none for an object that is gone."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        key = _int(event.object_id)
+        if event.object_type in OBJECT_NAMES and key is not None:
+            wanted.setdefault(event.object_type, set()).add(key)
+    names = {}
+    for object_type, ids in wanted.items():
+        id_column, name_column = OBJECT_NAMES[object_type]
+        for id_, name in db.session.execute(select(id_column, name_column).where(id_column.in_(ids))):
+            names[(object_type, id_)] = name
+    return names
 
 
 def changes(event: AuditEvent) -> list[Change]:

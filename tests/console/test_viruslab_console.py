@@ -156,7 +156,11 @@ def test_claim_reply_and_close(smtp, app, make, console, client, filed):
     assert conversation.thread(filed, include_notes=False)[-1].body.startswith("The zip")
     deliver_due()
     assert any("answered" in m["Subject"] for m in smtp.messages if m["To"] == "sender@example.com")
-    client.post(f"/console/viruslab/close/{filed.id}")
+    asked = client.post(f"/console/viruslab/close/{filed.id}")  # without confirm.js: a page that asks first
+    assert f"Close {filed.number}?" in asked.get_data(as_text=True)
+    db.session.refresh(filed)
+    assert filed.state == "answered"
+    client.post(f"/console/viruslab/close/{filed.id}", data={"confirmed": "yes"})
     db.session.refresh(filed)
     assert filed.state == "closed"
 

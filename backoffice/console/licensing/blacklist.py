@@ -91,12 +91,13 @@ class BlacklistView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         report = None
         if form.validate_on_submit():
             lines = blacklist_service.lines_from_form(form.codes.data, form.reason.data, form.note.data)
-            if not confirmed():
-                count = plural(len(lines), "code")
+            # bad lines are listed before anything is asked; only a list that would be written is confirmed
+            report = blacklist_service.blacklist_codes(lines, request_actor(), dry_run=not confirmed())
+            if report.ok and report.dry_run:
+                count = plural(report.checked, "code")
                 return confirm_page(self, f"Blacklist {count}?", f"Blacklist {count}", url_for(".index_view"),
                                     detail=f"Reason: {label(REASON_LABELS, form.reason.data)}. Every account "
                                            "holding one of them sees it marked.")
-            report = blacklist_service.blacklist_codes(lines, request_actor())
             if report.ok:
                 flash(f"{plural(report.written, 'code')} blacklisted; their holders see them marked.", "success")
                 return redirect(url_for(".index_view"))

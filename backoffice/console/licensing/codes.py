@@ -142,13 +142,14 @@ class ActivationCodeView(PlainFilterFormMixin, CodeBulkMixin, ScalableListMixin,
     def blacklist_view(self, code_id: int):
         code, form = self._code(code_id), BlacklistCodeForm(prefix="blacklist")
         if form.validate():
-            if not confirmed():
+            line = BlacklistLine(1, code.code, form.reason.data, (form.note.data or "").strip() or None)
+            # a refusal (e.g. "other" without a note) comes back beside its field before anything is asked
+            report = blacklist_codes([line], request_actor(), dry_run=not confirmed())
+            if report.ok and report.dry_run:
                 return confirm_page(self, f"Blacklist {code.code}?", "Blacklist this code",
                                     url_for(".details_view", id=code.id),
                                     detail=f"Reason: {label(REASON_LABELS, form.reason.data)}. Every account "
                                            "holding it sees it marked, and it can no longer be added.")
-            line = BlacklistLine(1, code.code, form.reason.data, (form.note.data or "").strip() or None)
-            report = blacklist_codes([line], request_actor())
             if report.ok:
                 return self._done(code, f"{code.code} is blacklisted; its holders see it marked.")
             form.note.errors = [error.reason for error in report.errors]
