@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from datetime import date
 
 import pytest
@@ -150,6 +151,9 @@ def test_claim_reply_and_close(smtp, app, make, console, client, filed):
     assert b"already claimed" in again.data
     empty = client.post(f"/console/viruslab/reply/{filed.id}", data={"reply": " "}, follow_redirects=True)
     assert b"Write the answer" in empty.data
+    assert empty.status_code == 422  # the page again, the message beside the box
+    assert re.search(rb'aria-describedby="reply-error"[^>]*> </textarea>\s*<div class="invalid-feedback d-block" '
+                     rb'id="reply-error">Write the answer', empty.data)
     client.post(f"/console/viruslab/reply/{filed.id}", data={"reply": "The zip holds the EICAR test file."})
     db.session.refresh(filed)
     assert filed.state == "answered"
