@@ -56,8 +56,8 @@ def spelled_out(name: str) -> str:
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:
-    """"1 ticket", "2 tickets", "0 entries" (`many` for the irregular ones)."""
-    return f"{count} {singular if count == 1 else (many or singular + 's')}"
+    """"1 ticket", "2 tickets", "1,000 entries" (`many` for the irregular ones)."""
+    return f"{count:,} {singular if count == 1 else (many or singular + 's')}"
 
 
 def options(labels: Mapping) -> list[tuple[str, str]]:

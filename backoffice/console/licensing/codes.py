@@ -23,7 +23,7 @@ from backoffice.extensions import db
 from backoffice.models import ActivationCode, CodeRegistration, CodeState, Product
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
-from backoffice.services.labels import label
+from backoffice.services.labels import label, plural
 from backoffice.services.licensing import manage
 from backoffice.services.licensing.blacklist import REASON_LABELS, BlacklistLine, blacklist_codes
 from backoffice.services.licensing.detail import code_detail
@@ -120,7 +120,7 @@ class ActivationCodeView(PlainFilterFormMixin, CodeBulkMixin, ScalableListMixin,
         if form.validate():
             try:
                 manage.change_seats(code.id, form.seats.data, request_actor())
-                return self._done(code, f"{code.code} now has {form.seats.data} seats.")
+                return self._done(code, f"{code.code} now has {plural(form.seats.data, 'seat')}.")
             except ServiceError as error:
                 form.seats.errors = [error.message]
         return self._details_again(code, seats_form=form)
