@@ -125,7 +125,8 @@ class CustomerPageMixin:
                            first_page=before is None, title=f"Notes about {customer.email}")
 
     def _labels(self) -> dict:
-        return {"status": CUSTOMER_STATUS_LABELS, "ticket": workflow.LABELS, "priority": workflow.PRIORITY_LABELS, "code": dict(CODE_STATE_LABELS),
+        return {"status": CUSTOMER_STATUS_LABELS, "ticket": workflow.LABELS, "priority": workflow.PRIORITY_LABELS,
+                "code": dict(CODE_STATE_LABELS),
                 "lab_type": REQUEST_TYPE_LABELS, "lab_state": STATE_LABELS, "actor": ACTOR_LABELS}
 
     def _all_links(self, customer: Customer) -> dict[str, str | None]:
