@@ -25,7 +25,7 @@ from backoffice.inputs.numbers import bounded_int
 from backoffice.models import Customer
 from backoffice.models.viruslab import REQUEST_TYPE_LABELS, STATE_LABELS
 from backoffice.security import request_actor
-from backoffice.services import ServiceError, customer_lookup, customer_notes, customer_overview
+from backoffice.services import ServiceError, audit_text, customer_lookup, customer_notes, customer_overview
 from backoffice.services.labels import CUSTOMER_STATUS_LABELS
 from backoffice.services.support import workflow
 from backoffice.services.viruslab import verdicts
@@ -59,8 +59,9 @@ def when(value) -> Markup:
 
 
 def event_label(action: str) -> str:
-    """A person's words for an audit action; one without its own label is spelled out from its name."""
-    return EVENT_LABELS.get(action) or action.split(".", 1)[-1].replace("_", " ").capitalize()
+    """A person's words for an audit action, as the customer's own history (the audit log's sentence for one
+    without its own wording here)."""
+    return EVENT_LABELS.get(action) or audit_text.action_label(action)
 
 
 class CustomerPageMixin:

@@ -5,6 +5,8 @@ both widths."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -66,6 +68,8 @@ def test_a_delete_asks_first_and_cancel_keeps_the_row(live_server, page, make, b
         asked.append(dialog.message)
         dialog.dismiss()
 
+    if backend == "sqlite":
+        screenshot(page, f"console-{listing}-list")
     page.once("dialog", dismiss)
     page.get_by_role("button", name=question.split("?")[0]).click()
     page.wait_for_timeout(300)  # a submit that was not stopped would navigate now
@@ -143,3 +147,30 @@ def test_the_audit_log_and_the_confirm_page_pass_axe(live_server, audited_page, 
     if backend == "sqlite":
         screenshot(page, f"console-confirm-{page.width_name}")
     assert page.viewport_size["width"] == WIDTHS[page.width_name]
+
+
+def test_console_error_pages_and_a_refused_form_read_well(live_server, audited_page, make, backend):
+    """A 404 in the console's look with console links, and a course form refused beside its fields."""
+    admin = make.staff("admin", name="Ada Admin")
+    page = audited_page
+    _sign_in(page, live_server, admin)
+    response = page.goto(f"{live_server}/console/no-such-page")
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    expect(page.get_by_role("link", name="Go to the dashboard")).to_have_attribute("href", "/console/")
+    assert serious_accessibility_problems(page) == []
+    if backend == "sqlite":
+        screenshot(page, f"console-404-{page.width_name}")
+
+    page.goto(f"{live_server}/console/courses/new/")
+    page.get_by_label("Summary").fill("Kept while the title is missing")
+    page.get_by_label("Duration (minutes)").fill("0")
+    page.get_by_role("button", name="Create", exact=True).click()
+    title = page.get_by_label("Title")
+    expect(title).to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(page.locator("#title-error")).to_have_text("This field is required.")
+    assert title.get_attribute("aria-describedby") == "title-error"
+    expect(page.get_by_label("Summary")).to_have_value("Kept while the title is missing")
+    assert serious_accessibility_problems(page) == []
+    if backend == "sqlite":
+        screenshot(page, f"console-course-refused-{page.width_name}")

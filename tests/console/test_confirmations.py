@@ -141,7 +141,8 @@ def test_a_new_staff_account_starts_as_the_least_privileged_role(admin, client):
 
 
 @pytest.mark.parametrize(("path", "code", "title"), [("/console/no-such-page", 404, "Page not found"),
-                                                     ("/console/staff/", 403, "Access denied")])
+                                                     ("/console/staff/", 403, "Access denied"),
+                                                     ("/console/courses/delete/", 405, "Method not allowed")])
 def test_console_error_pages_are_the_consoles(make, console, client, path, code, title):
     analyst = make.staff("analyst")
     console.login(analyst.email, PASSWORD)

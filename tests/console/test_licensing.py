@@ -214,7 +214,7 @@ def test_code_import_page_lists_every_bad_line_and_writes_nothing_then_imports(m
     good = bad.split("\n", 2)[0] + "\n" + bad.split("\n")[1] + "\n"
     assert "dry run" in _upload(client, "/console/codes/import", good, dry_run=True).get_data(as_text=True)
     assert count(ActivationCode) == 0
-    assert "Wrote 1 rows" in _upload(client, "/console/codes/import", good).get_data(as_text=True)
+    assert "Wrote 1 row from 1 line." in _upload(client, "/console/codes/import", good).get_data(as_text=True)
     assert count(ActivationCode) == 1
     blacklist = "code,reason,note\nAAAAA-11111-BBBBB-22222,leaked,forum\nZZZZZ-11111-BBBBB-22222,leaked,\n"
     response = _upload(client, "/console/blacklist/import", blacklist)
