@@ -2,6 +2,9 @@
 
 Each view names its `read_roles` and `write_roles`. Anonymous visitors (and customers, whose session is not a
 staff login) are sent to the console login; staff without a read role get 403.
+
+StaffModelView is also what every console list shares: times in the reader's zone, yes/no in words, deletes
+that ask first (console/confirm.py), create/edit forms with each error beside its field.
 """
 
 from __future__ import annotations
@@ -108,6 +111,7 @@ class StaffModelView(RoleGuard, ModelView):
     list_template = "console/list.html"
     create_template = "console/create.html"
     edit_template = "console/edit.html"
+    details_template = "console/details.html"
     action_disallowed_list = ["delete"]  # the bulk delete asks through an inline onclick the CSP blocks
     record_noun: str | None = None  # "course", for "Delete the course “Basics”?"; else from the view's name
     column_type_formatters = CONSOLE_FORMATTERS
