@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import request
 from flask_login import UserMixin, current_user, login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db, login_manager
@@ -123,23 +123,22 @@ def load_identity(session_id: str):
     except ValueError:
         return None
     if kind == "s":
-        staff = db.session.get(StaffUser, account_id)
-        if staff and staff.is_active and tokens_equal(staff.session_epoch, epoch) \
-                and _recorded(SessionKind.STAFF, account_id, secret):
+        staff = _account_in_session(StaffUser, SessionKind.STAFF, account_id, secret)
+        if staff and staff.is_active and tokens_equal(staff.session_epoch, epoch):
             return StaffIdentity(staff, secret)
     elif kind == "c":
-        customer = db.session.get(Customer, account_id)
-        if customer and customer.status == "active" and tokens_equal(customer.session_epoch, epoch) \
-                and _recorded(SessionKind.CUSTOMER, account_id, secret):
+        customer = _account_in_session(Customer, SessionKind.CUSTOMER, account_id, secret)
+        if customer and customer.status == "active" and tokens_equal(customer.session_epoch, epoch):
             return CustomerIdentity(customer, secret)
     return None
 
 
-def _recorded(kind: str, account_id: int, secret: str) -> bool:
-    """The session is on the server's record, for this account, and has not ended (one indexed lookup)."""
-    return db.session.scalar(select(LoginSession.id).where(
-        LoginSession.token_hash == hash_token(secret), LoginSession.kind == kind,
-        LoginSession.account_id == account_id, LoginSession.ended_at.is_(None))) is not None
+def _account_in_session(model, kind: str, account_id: int, secret: str):
+    """The account, if this browser's session is on the server's record for it and has not ended: one statement
+    (the account joined to its session by the token's hash), not one for each, on every request."""
+    return db.session.scalar(select(model).join(LoginSession, and_(
+        LoginSession.account_id == model.id, LoginSession.kind == kind,
+        LoginSession.token_hash == hash_token(secret), LoginSession.ended_at.is_(None))).where(model.id == account_id))
 
 
 def current_staff() -> StaffUser | None:

@@ -9,8 +9,10 @@ bench/queues_seed.py, served by gunicorn (2 workers). One signed-in staff sessio
 rounds, a queue's first page, a filtered queue, "My tickets" and a text search, each beside the same question
 put to the baseline view; and, with no baseline, the ticket page (30 messages, a sidebar of the customer's
 codes with their standing), all tickets with the code-standing column, and the "code problem: blacklisted"
-filter. Targets: each at the largest size <= 1.3x its smallest-size figure, and <= 0.25x the baseline at the
-largest size where there is one.
+filter; and each sort order of the queue (queue_sorting.SORTS, in its default direction): a queue's first page
+and a deep page of all active tickets, reached through the keyset cursor (the DEEP_PAGE-th: the deepest that
+the 10k database fills, which holds 500 active tickets). Targets: each at the largest size <= 1.3x its
+smallest-size figure, and <= 0.25x the baseline at the largest size where there is one.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
+from backoffice.services.support import queues
+from backoffice.services.support.queue_sorting import SORTS
 from bench import report
 from bench.http_timing import ConsoleSession, Timing, time_interleaved
 from bench.pg import PG_ADMIN_URL, database_url, drop_database
@@ -32,6 +36,7 @@ from bench.server import BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD, gunicorn, seed
 
 APP = "bench.queues_app:create_bench_app()"
 ACTIVE = "new,open,waiting"
+DEEP_PAGE = 10
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,7 +113,24 @@ def views(url: str, staff_id: int, size: int) -> list[tuple[str, str, dict, str 
             ("all tickets, code column", "/console/tickets/", {"status": "any"}, 'class="code-standing"><span'),
             ("code problem: blacklisted", "/console/tickets/", {"status": "any", "code_problem": "blacklisted"},
              "Blacklisted</span>"),
+            *sorted_views(staff_id),
         ]
+
+
+def sorted_views(staff_id: int) -> list[tuple[str, str, dict, str | None]]:
+    """Each sort order's first page of a queue, and its DEEP_PAGE-th page of all active tickets: the cursor is
+    found by walking the pages through the service, as the "Next page" links would."""
+    found = []
+    for key in SORTS:
+        found.append((f"sort {key}: first page", "/console/tickets/", {"queue": "general", "sort": key}, "TS-2025-"))
+        args = {"sort": key}
+        for _ in range(DEEP_PAGE - 1):
+            _, after = queues.page(queues.Filters.from_args(args), staff_id)
+            if after is None:
+                raise SystemExit(f"fewer than {DEEP_PAGE} pages of active tickets sorted by {key}")
+            args["after"] = after
+        found.append((f"sort {key}: page {DEEP_PAGE}", "/console/tickets/", dict(args), "TS-2025-"))
+    return found
 
 
 def markdown_table(rows: dict[tuple[int, str], Timing]) -> str:

@@ -6,9 +6,17 @@ from sqlalchemy import func, select
 
 from backoffice.extensions import db
 from backoffice.mail import queue_mail
-from backoffice.models import AuditEvent, Customer, OutboxMessage, OutboxStatus, StaffUser
+from backoffice.models import (
+    AuditEvent,
+    Customer,
+    OutboxMessage,
+    OutboxStatus,
+    StaffQueue,
+    StaffUser,
+    SupportRequestType,
+)
 from backoffice.security import verify_password
-from backoffice.seeding import DEMO_CUSTOMERS, DEMO_STAFF
+from backoffice.seeding.files import demo_data
 
 
 def _count(model) -> int:
@@ -22,14 +30,27 @@ def _row_counts() -> dict[str, int]:
 
 
 def test_seed_demo_is_idempotent(runner):
+    people = demo_data("people")  # seeds/demo/people.toml
+    assert {person["role"] for person in people["staff"]} == {"admin", "support", "analyst"}
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     counts = _row_counts()
-    assert counts["staff_users"] >= len(DEMO_STAFF) and counts["customers"] >= len(DEMO_CUSTOMERS)
-    for email, _name, role, password in DEMO_STAFF:
-        assert email in first.output and password in first.output
-        staff = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
-        assert staff.role == role and verify_password(staff.password_hash, password)
+    assert counts["staff_users"] >= len(people["staff"]) and counts["customers"] >= len(people["customers"]) + 1
+    for person in people["staff"]:
+        assert person["email"] in first.output and person["password"] in first.output
+        staff = db.session.scalar(select(StaffUser).where(StaffUser.email == person["email"]))
+        assert staff.name == person["name"] and staff.role == person["role"]
+        assert verify_password(staff.password_hash, person["password"])
+        worked = db.session.scalars(select(SupportRequestType.code).join(
+            StaffQueue, StaffQueue.request_type_id == SupportRequestType.id).where(StaffQueue.staff_id == staff.id))
+        assert sorted(worked) == sorted(person.get("queues", []))
+    for person in people["customers"]:
+        customer = db.session.scalar(select(Customer).where(Customer.email == person["email"]))
+        assert (customer.name, customer.country) == (person["name"], person["country"])
+    for code in demo_data("licensing")["codes"]:
+        assert code["code"] in first.output
+    assert counts["canned_responses"] == len(demo_data("support")["canned"])
+    assert counts["viruslab_submissions"] == len(demo_data("viruslab")["requests"])
 
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output

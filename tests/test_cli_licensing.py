@@ -64,7 +64,7 @@ def test_import_blacklist(app, runner, tmp_path):
 def test_demo_codes_cover_every_state_and_seeding_twice_changes_nothing(app, make):
     from backoffice.clock import utcnow
     from backoffice.models import CodeRegistration
-    from backoffice.seeding_licensing import seed_licensing
+    from backoffice.seeding.licensing import seed_licensing
     from backoffice.services.licensing.states import is_blacklisted, state_of
 
     for email in ("jean@example.com", "erika@example.com", "customer@example.com"):

@@ -8,7 +8,7 @@ import struct
 import zipfile
 import zlib
 
-from backoffice.seeding_viruslab import eicar_bytes, encrypted_zip  # noqa: F401  re-exported for the tests
+from backoffice.seeding.viruslab import eicar_bytes, encrypted_zip  # noqa: F401  re-exported for the tests
 
 
 def plain_zip(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:

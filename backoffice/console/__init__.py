@@ -49,7 +49,9 @@ def init_console(app: Flask) -> Admin:
     from backoffice.console.support import add_support_views
 
     add_support_views(admin)
-    from backoffice.console import times
+    from backoffice.console import profile, times
+
+    profile.register(admin)
 
     times.register(app)
     app.after_request(_page_language)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
@@ -41,7 +42,7 @@ def login():
         else:
             sign_in(StaffIdentity(staff))
             flash(f"Signed in as {staff.name}.", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_landing(request.args.get("next")))
     return render_template("console/login.html", form=form, title="Console sign-in")
 
 
@@ -53,6 +54,20 @@ def logout():
     sign_out()
     flash("You have signed out of the console.", "info")
     return redirect(url_for("console_auth.login"))
+
+
+def _landing(target: str | None) -> str:
+    """Where a sign-in goes: the page that sent the person to sign in, when it is a console page their role may
+    open; otherwise their role's dashboard (a link to the staff list shared with an engineer ends on the
+    engineer's dashboard, not on "403 Forbidden")."""
+    target = _safe_next(target)
+    try:
+        endpoint, _arguments = current_app.url_map.bind("").match(urlsplit(target).path, method="GET")
+    except HTTPException:  # not a page (or only with a trailing slash added): the dashboard
+        return url_for("admin.index")
+    views = (view for admin in current_app.extensions.get("admin", []) for view in admin._views)
+    view = next((view for view in views if endpoint.startswith(f"{view.endpoint}.")), None)
+    return target if view is None or view.is_accessible() else url_for("admin.index")
 
 
 def _safe_next(target: str | None) -> str:

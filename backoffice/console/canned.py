@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import flash
 
 from backoffice.console.access import ADMIN, StaffModelView
+from backoffice.console.times import time_tag
+from backoffice.extensions import db
 from backoffice.models import StaffRole
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
@@ -16,9 +18,12 @@ class CannedResponseView(StaffModelView):
     write_roles = ADMIN
     allow_create = allow_edit = allow_delete = True
     column_list = ["title", "updated_at"]
+    column_labels = {"updated_at": "Last changed", "body": "Text"}
+    column_formatters = {"updated_at": lambda view, context, model, name: time_tag(model.updated_at)}
     column_default_sort = "title"
     form_columns = ["title", "body"]
     form_widget_args = {"body": {"rows": 8}}
+    form_args = {"body": {"label": "Text", "description": canned.placeholder_help()}}
 
     def create_model(self, form):
         return self._save(self.model(), form)
@@ -30,8 +35,12 @@ class CannedResponseView(StaffModelView):
         try:
             return canned.save(model, form.title.data, form.body.data, request_actor())
         except ServiceError as error:
-            self.session.rollback()
-            flash(error.message, "error")
+            db.session.rollback()
+            field = form[error.field] if error.field in form else None
+            if field is None:
+                flash(error.message, "error")
+            else:  # beside its field; the form comes back with what was typed
+                field.errors = [*field.errors, error.message]
             return None
 
     def delete_model(self, model):

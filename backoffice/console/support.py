@@ -1,8 +1,11 @@
-"""Registers the support views: the ticket queues (with the ticket page) and canned responses."""
+"""Registers the support views: "Tickets" as a top-level menu item (a plain link, so it opens without JavaScript;
+the queues' sidebar links the other support pages too), and canned responses and satisfaction ratings under
+"Support"."""
 
 from __future__ import annotations
 
 from flask_admin import Admin
+from flask_admin.menu import MenuLink
 
 from backoffice.extensions import db
 from backoffice.models import CannedResponse
@@ -12,6 +15,18 @@ def add_support_views(admin: Admin) -> None:
     from backoffice.console.canned import CannedResponseView
     from backoffice.console.tickets import TicketQueueView
 
-    admin.add_view(TicketQueueView(name="Tickets", endpoint="tickets", url="/console/tickets", category="Support"))
+    admin.add_view(TicketQueueView(name="Tickets", endpoint="tickets", url="/console/tickets"))
     admin.add_view(CannedResponseView(CannedResponse, db, name="Canned responses", endpoint="canned",
                                       category="Support"))
+    admin.add_link(SupportLink(name="Satisfaction ratings", endpoint="tickets.ratings_view", category="Support"))
+
+
+class SupportLink(MenuLink):
+    """A menu link shown only to those who may open the ticket views (admin and support)."""
+
+    def is_accessible(self):
+        from backoffice.console.tickets import SUPPORT_ROLES
+        from backoffice.security import current_staff
+
+        staff = current_staff()
+        return staff is not None and staff.role in SUPPORT_ROLES

@@ -1,6 +1,7 @@
 """Support queues in the console (support and admin roles): one queue per request type with counts, "My
-tickets", "Unassigned", filters, search, bulk actions by a plain POST form, ratings per engineer and queue.
-The ticket page and its actions are in ticket_page.py, its files' downloads and Virus Lab sending in ticket_files.py."""
+tickets", "Unassigned", filters, sorting, search, bulk actions by a plain POST form, ratings per engineer and queue.
+The ticket page and its actions are in ticket_page.py, its files' downloads and Virus Lab sending in
+ticket_files.py, saved views in saved_views.py."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask_admin import expose
 
 from backoffice.clock import utcnow
 from backoffice.console.access import StaffBaseView, staff_role, write_required
+from backoffice.console.saved_views import SavedViewsMixin
 from backoffice.console.ticket_files import TicketFilesMixin
 from backoffice.console.ticket_page import TicketPageMixin
 from backoffice.extensions import db
@@ -17,39 +19,48 @@ from backoffice.models import Customer, Product, StaffRole
 from backoffice.models.support import TicketPriority
 from backoffice.security import current_staff, request_actor
 from backoffice.services import ServiceError
-from backoffice.services.support import bulk, details, queues, ratings, sla, workflow
+from backoffice.services.support import bulk, details, queues, ratings, reading, saved_views, sla, workflow
+from backoffice.services.support.queue_sorting import SORTS
 
 SUPPORT_ROLES = (StaffRole.ADMIN, StaffRole.SUPPORT)
 
 
-class TicketQueueView(TicketFilesMixin, TicketPageMixin, StaffBaseView):
+class TicketQueueView(SavedViewsMixin, TicketFilesMixin, TicketPageMixin, StaffBaseView):
     read_roles = SUPPORT_ROLES
     write_roles = SUPPORT_ROLES
 
     def render(self, template, **kwargs):
         kwargs.setdefault("labels", workflow.LABELS)
         kwargs.setdefault("priorities", [p.value for p in TicketPriority])
+        kwargs.setdefault("priority_labels", workflow.PRIORITY_LABELS)
+        kwargs.setdefault("priority_badges", workflow.PRIORITY_BADGES)
         return super().render(template, **kwargs)
 
     @expose("/")
     def index_view(self):
+        return self.list_page(request.args)
+
+    def list_page(self, args, save_name: str = "", save_error: str | None = None, status: int = 200):
+        """The queue for the query string `args`; a refused "Save view" comes back here with its error."""
         staff = current_staff()
-        filters = queues.Filters.from_args(request.args)
-        rows, next_before = queues.page(filters, staff.id)
+        filters = queues.Filters.from_args(args)
+        rows, next_after = queues.page(filters, staff.id)
         for message in filters.errors.values():
             flash(message, "warning")
         now = utcnow()
         customer = db.session.get(Customer, filters.customer_id) if filters.customer_id else None
         return self.render(
-            "console/tickets/list.html", filters=filters, rows=rows, next_before=next_before,
-            count=queues.count(filters, staff.id, (rows, next_before)), sidebar=queues.queue_counts(staff.id),
+            "console/tickets/list.html", filters=filters, rows=rows, next_after=next_after, now=now,
+            count=queues.count(filters, staff.id, (rows, next_after)), sidebar=queues.queue_counts(staff.id),
             overdue={t.id for t in rows if sla.is_overdue(t, now)}, code_standings=queues.code_standings(rows),
-            code_problems=queues.CODE_PROBLEMS,
+            unread=reading.unread_ids(rows, staff.id), clock_running=queues.CLOCK_RUNNING, sorts=SORTS,
+            code_problems=queues.CODE_PROBLEMS, saved=saved_views.for_staff(staff.id),
+            save_name=save_name, save_error=save_error,
             kind=queues.request_type_by_code(filters.queue), states=queues.STATES, ages=queues.AGES,
             products=db.session.query(Product).order_by(Product.name).limit(500).all(),
             staff_list=details.assignable_staff(), may_write=self.can_write(), customer=customer,
-            title=_list_title(filters) + (f" of {customer.email}" if customer else ""),
-        )
+            title=_list_title(filters) + (f" of {customer.name or customer.email}" if customer else ""),
+        ), status
 
     @expose("/bulk", methods=["POST"])
     @write_required
@@ -63,7 +74,8 @@ class TicketQueueView(TicketFilesMixin, TicketPageMixin, StaffBaseView):
             flash(error.message, "error")
         else:
             if result.changed:
-                flash(f"Changed {len(result.changed)} ticket(s): {', '.join(result.changed)}.", "success")
+                count = len(result.changed)
+                flash(f"Changed {count} ticket{'' if count == 1 else 's'}: {', '.join(result.changed)}.", "success")
             for number, why in result.refused:
                 flash(f"{number} not changed: {why}", "warning")
             if not result.changed and not result.refused:

@@ -18,6 +18,7 @@ from backoffice.console.access import ALL_STAFF, StaffModelView, write_required
 from backoffice.console.confirm import confirm_page, confirmed
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import CustomerEmailFilter, date_range
+from backoffice.console.lab_claims import ClaimedBy, claimers
 from backoffice.console.lists import ScalableListMixin
 from backoffice.console.tickets import SUPPORT_ROLES
 from backoffice.extensions import db
@@ -100,6 +101,7 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         *date_range(Submission.created_at, "Received"),
         CustomerEmailFilter(Submission.customer_id, "Customer's e-mail",
                             rows_of=lambda customers: Submission.customer_id.in_(customers)),
+        ClaimedBy(Submission.assignee_id, "Claimed by"),
     ]
     filter_form_fields = (
         FilterField("type", "Type", "select"),
@@ -110,6 +112,7 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         FilterField("received-from", "Received on or after", "date"),
         FilterField("received-to", "Received on or before", "date"),
         FilterField("customer", "Customer's e-mail"),
+        FilterField("claimed-by", "Claimed by (open requests)", "select", options=claimers),
     )
 
     def get_query(self):

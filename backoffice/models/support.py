@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Computed, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.clock import utcnow
@@ -31,6 +31,23 @@ class TicketPriority(StrEnum):
     NORMAL = "normal"
     HIGH = "high"
     URGENT = "urgent"
+
+
+# the queue's priority order, urgent first, as a generated column (tickets.priority_rank) so an index can serve it
+PRIORITY_RANK_SQL = "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END"
+# the queue's sort keys besides id; each has an index per common view (a queue, everyone's, an assignee's or
+# nobody's), active tickets only, ending in id so a page boundary among equal keys is one index seek
+QUEUE_SORT_COLUMNS = {"activity": "last_activity_at", "first_due": "first_response_due_at",
+                      "resolution_due": "resolution_due_at", "rank": "priority_rank", "created": "created_at"}
+
+
+def queue_sort_indexes() -> list[Index]:
+    indexes = []
+    for short, column in QUEUE_SORT_COLUMNS.items():
+        for prefix, leading in (("type", ("request_type_id",)), ("all", ()), ("assignee", ("assignee_id",))):
+            indexes.append(Index(f"ix_tickets_{prefix}_{short}_active", *leading, column, "id",
+                                 postgresql_where=text(_ACTIVE_SQL), sqlite_where=text(_ACTIVE_SQL)))
+    return indexes
 
 
 class MessageKind(StrEnum):
@@ -150,6 +167,8 @@ class Ticket(db.Model):
         Index("ix_tickets_merged_into_id", "merged_into_id"),
         # the queue's "code problem" filter reaches tickets from the codes with a problem, newest first
         Index("ix_tickets_activation_code_id", "activation_code_id", "id"),
+        # the queues' sort orders (migration 0021)
+        *queue_sort_indexes(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -178,6 +197,12 @@ class Ticket(db.Model):
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its customer closed the account
     # the code the request is about (wizard step 2); codes are never deleted, the SET NULL is for safety only
     activation_code_id: Mapped[int | None] = mapped_column(ForeignKey("activation_codes.id", ondelete="SET NULL"))
+    # the customer's side of the conversation (services/support/reading.py): when they last wrote (the request
+    # itself counts), and since when a message of theirs waits for a public answer (None: nothing unanswered)
+    customer_wrote_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unanswered_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 0 urgent .. 3 low, computed by the database from `priority` (never written by the application)
+    priority_rank: Mapped[int] = mapped_column(Computed(PRIORITY_RANK_SQL))
 
     customer = relationship("Customer", lazy="joined")
     request_type: Mapped[SupportRequestType] = relationship(lazy="joined")
@@ -303,6 +328,29 @@ class TicketEvent(db.Model):
     action: Mapped[str] = mapped_column(String(64))
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TicketRead(db.Model):
+    """When a staff member last opened a ticket: the queue marks it unread when the customer wrote after that."""
+
+    __tablename__ = "ticket_reads"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SavedQueueView(db.Model):
+    """An engineer's named set of queue filters and sort order (services/support/saved_views.py)."""
+
+    __tablename__ = "saved_queue_views"
+    __table_args__ = (UniqueConstraint("staff_id", "name", name="uq_saved_queue_views_staff_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    args: Mapped[dict] = mapped_column(JSON)  # the queue's query string: filters and sort, never a page cursor
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

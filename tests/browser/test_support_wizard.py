@@ -94,9 +94,9 @@ def test_customer_sends_a_request_through_the_wizard(live_server, page, make, ba
     if shots:
         screenshot(staff_page, "support-console-queue")
     staff_page.get_by_role("link", name=number).click()
-    staff_page.get_by_label("Message").fill("Please run the setup again as administrator.")
+    staff_page.get_by_label("Your reply to the customer").fill("Please run the setup again as administrator.")
     staff_page.get_by_label("Then set the state to").select_option("waiting")
-    staff_page.get_by_role("button", name="Send", exact=True).click()
+    staff_page.get_by_role("button", name="Send reply to the customer").click()
     expect(staff_page.get_by_text("Reply sent to the customer by e-mail.")).to_be_visible()
     if shots:
         screenshot(staff_page, "support-console-ticket")

@@ -47,7 +47,7 @@ def admin(make, console):
     ("/console/audit/", ["action", "actor-kind", "actor-id", "object-type", "object-id", "from", "to"]),
     ("/console/outbox/", ["status", "template"]),
     ("/console/viruslab/", ["type", "state", "verdict", "yara-rule", "product", "received-from", "received-to",
-                           "customer"]),
+                           "customer", "claimed-by"]),
     ("/console/samples/", ["verdict", "archive", "seen-from", "seen-to"]),
     ("/console/blacklist/", ["in-force", "reason"]),
 ])

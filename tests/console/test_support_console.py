@@ -109,8 +109,9 @@ def test_ticket_page_reply_note_change_and_history(smtp, app, make, console, cli
     db.session.add(CannedResponse(title="Price list", body="Our prices are on the shop page."))
     db.session.commit()
     canned = db.session.scalar(select(CannedResponse))
-    assert "Our prices are on the shop page." in client.get(
-        f"/console/tickets/{ticket.number}?canned={canned.id}").get_data(as_text=True)
+    inserted = client.post(f"/console/tickets/{ticket.number}/canned",
+                           data={"mode": "reply", "body": "Hello,", "canned": str(canned.id)})
+    assert "Hello,\n\nOur prices are on the shop page.</textarea>" in inserted.get_data(as_text=True)
     client.post(f"/console/tickets/{ticket.number}/reply", data={"body": "Only staff: VIP", "internal": "1"})
     client.post(f"/console/tickets/{ticket.number}/reply", data={"body": "Our prices are on the shop page.",
                                                                  "then_status": "waiting"})
@@ -130,7 +131,8 @@ def test_ticket_page_reply_note_change_and_history(smtp, app, make, console, cli
                           follow_redirects=True)
     assert "cannot become waiting for customer" in refused.get_data(as_text=True)
     page = client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
-    assert "Internal note" in page and "type changed" in page and "priority changed" in page
+    assert "Internal note" in page and "moved the ticket from the Pre-sale question queue" in page
+    assert "changed the priority from Normal to High" in page
     actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "tickets")))
     assert {"ticket.type_changed", "ticket.priority_changed", "ticket.status_changed", "ticket.assigned",
             "ticket.note_added", "ticket.staff_replied"} <= actions
@@ -143,12 +145,14 @@ def test_bulk_form_and_merge_form(make, console, client):
     a, b, c = (make_ticket(customer, subject=f"Duplicate number {n}") for n in range(3))
     response = client.post("/console/tickets/bulk", data={"ticket_id": [a.id, b.id], "bulk_priority": "urgent",
                                                           "bulk_assignee": str(staff.id)}, follow_redirects=True)
-    assert "Changed 2 ticket(s)" in response.get_data(as_text=True)
+    assert "Changed 2 tickets:" in response.get_data(as_text=True)
     db.session.expire_all()
     assert [db.session.get(Ticket, t.id).priority for t in (a, b, c)] == ["urgent", "urgent", "normal"]
     nothing = client.post("/console/tickets/bulk", data={"bulk_status": "open"}, follow_redirects=True)
     assert "Select at least one ticket." in nothing.get_data(as_text=True)
-    merged = client.post(f"/console/tickets/{c.number}/merge", data={"target": a.number})
+    confirm = client.post(f"/console/tickets/{c.number}/merge", data={"target": a.number})
+    assert confirm.status_code == 200 and f"Merge {c.number} into {a.number}" in confirm.get_data(as_text=True)
+    merged = client.post(f"/console/tickets/{c.number}/merge", data={"target": a.number, "confirmed": "1"})
     assert merged.location.endswith(f"/console/tickets/{a.number}")
     assert db.session.scalar(select(TicketMessage.ticket_id).where(TicketMessage.body == c.description)) == a.id
 

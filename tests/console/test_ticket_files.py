@@ -15,7 +15,7 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.jobs.worker import run_due
 from backoffice.models import Attachment, AuditEvent, Ticket
-from backoffice.seeding_viruslab import eicar_bytes
+from backoffice.seeding.viruslab import eicar_bytes
 from backoffice.services.support.file_checks import CHECK_FILE
 from backoffice.storage import blob_path
 from tests.conftest import wait_until

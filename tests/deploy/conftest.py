@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,23 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
     raise AssertionError(f"nothing listens on {port}")
 
 
+def wait_until_serving(port: int, timeout: float = 90.0) -> None:
+    """gunicorn listens before its worker has imported the app: wait for a first answer, however long a busy
+    machine takes to boot it, so that the tests' own short timeouts measure serving, not booting."""
+    wait_for_port(port)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=deadline - time.monotonic()):
+                return
+        except urllib.error.HTTPError:
+            return  # any answer means the app is up
+        except (OSError, ValueError):
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"nothing answered on {port} within {timeout:.0f} s") from None
+            time.sleep(0.2)
+
+
 @pytest.fixture
 def served(workers, tmp_path):
     """`backoffice serve` on a free loopback port over the test's database, with a 3 s body deadline."""
@@ -36,7 +55,7 @@ def served(workers, tmp_path):
     env = workers.env(BODY_READ_TIMEOUT_SECONDS=3, CAPTCHA_ENABLED="false")
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for_port(port)
+        wait_until_serving(port)
         yield port
     finally:
         server.terminate()

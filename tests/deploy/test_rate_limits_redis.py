@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.deploy.conftest import wait_for_port
+from tests.deploy.conftest import wait_until_serving
 from tests.smtp import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -37,7 +37,7 @@ def two_servers(workers):
         servers.append(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     try:
         for port in ports:
-            wait_for_port(port)
+            wait_until_serving(port)
         yield ports
     finally:
         for server in servers:

@@ -140,7 +140,7 @@ def test_merge_moves_thread_and_files_and_tells_the_customer(smtp, app, make):
     keep, duplicate = make_ticket(customer, subject="First one"), make_ticket(customer, subject="Same again")
     db.session.add(Attachment(ticket_id=duplicate.id, sha256="a" * 64, filename="log.txt", size=3, source="ftp"))
     db.session.commit()
-    with pytest.raises(ServiceError, match="same customer"):
+    with pytest.raises(ServiceError, match="two different customers"):
         bulk.merge(duplicate, make_ticket(make.customer()).number, actor)
     with pytest.raises(ServiceError, match="itself"):
         bulk.merge(duplicate, duplicate.number, actor)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import Sample, Submission, YaraMatch
-from backoffice.seeding_viruslab import eicar_bytes
+from backoffice.seeding.viruslab import eicar_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,9 +14,10 @@ from backoffice.models import Attachment, Ticket, TicketMessage
 from backoffice.models.support import AuthorKind, MessageKind, TicketStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
-from backoffice.services.support import file_checks, lab_link, notify, workflow
+from backoffice.services.support import file_checks, lab_link, notify, reading, workflow
 from backoffice.services.support.attachments import store_uploads
 from backoffice.services.support.history import log_event
+from backoffice.services.support.meanwhile import Seen, check_unchanged
 from backoffice.services.threads import author_fields, check_body, message_kind
 
 S = TicketStatus
@@ -60,6 +61,7 @@ def customer_reply(ticket: Ticket, actor: Actor, body: str, uploads: list | None
         raise ServiceError("This request is closed. Reopen it to write again, or start a new request.", "body")
     now = utcnow()
     message = _add_message(ticket, MessageKind.REPLY, AuthorKind.CUSTOMER, actor, body, uploads, now)
+    reading.customer_wrote(ticket, now)
     log_event(ticket, actor, "customer_replied", None, {"message": message.id})
     lab_link.auto_send(ticket, list(db.session.scalars(select(Attachment).where(Attachment.message_id == message.id)
                                                        .order_by(Attachment.id))))
@@ -90,19 +92,22 @@ def customer_reopen(ticket: Ticket, actor: Actor) -> Ticket:
 
 
 def staff_reply(ticket: Ticket, actor: Actor, body: str, uploads: list | None = None, internal: bool = False,
-                then_status: str | None = None) -> TicketMessage:
-    """A public answer (mailed to the customer) or an internal note; optionally a state change with it."""
+                then_status: str | None = None, seen: Seen | None = None) -> TicketMessage:
+    """A public answer (mailed to the customer) or an internal note; optionally a state change with it.
+    With `seen` (what the engineer's page showed), refused with ChangedMeanwhile if the ticket moved on since."""
     uploads = uploads or []
     body = check_body(body, uploads)
     ticket = workflow.locked(ticket)
     if ticket.merged_into_id is not None:
         raise ServiceError("This request was merged into another one; answer there.", "body")
+    check_unchanged(ticket, seen)
     now = utcnow()
     message = _add_message(ticket, message_kind(internal), AuthorKind.STAFF, actor, body, uploads, now)
     log_event(ticket, actor, "note_added" if internal else "staff_replied", None, {"message": message.id})
     if not internal:
         if ticket.first_response_at is None:
             ticket.first_response_at = now
+        reading.staff_answered(ticket)
         if ticket.status == S.NEW:
             workflow.move(ticket, S.OPEN, actor, now)
         if ticket.assignee_id is None and actor.kind == "staff":

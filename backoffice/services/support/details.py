@@ -11,6 +11,7 @@ from backoffice.models import ActivationCode, CodeRegistration, Product, StaffUs
 from backoffice.services.licensing.states import Standing, standings
 from backoffice.services.support.staff_actions import ASSIGNABLE_ROLES
 
+HISTORY_MAX = 500  # a ticket's whole life fits; a runaway one shows its latest entries
 SIDEBAR_CODES = 50  # a customer rarely holds more; the customer's page lists them all
 
 
@@ -51,9 +52,11 @@ def customer_codes(customer_id: int, ticket_code_id: int | None = None,
             for code_id in order if code_id in by_code]
 
 
-def history(ticket: Ticket) -> list[TicketEvent]:
-    return list(db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-                                   .order_by(TicketEvent.id)))
+def history(ticket: Ticket, limit: int = HISTORY_MAX) -> list[TicketEvent]:
+    """The ticket's history, oldest first: the latest `limit` entries."""
+    latest = list(db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                                     .order_by(TicketEvent.id.desc()).limit(limit)))
+    return latest[::-1]
 
 
 def assignable_staff() -> list[StaffUser]:

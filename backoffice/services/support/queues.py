@@ -1,7 +1,9 @@
 """The console's ticket lists: one queue per request type, "My tickets", "Unassigned", filters and search.
 
-Every list is newest first and pages by id (keyset: `before` = the last id shown), so each page is one short
-walk down an index whatever the table's size; the partial indexes on the model cover the active states.
+Every list is sorted by one of queue_sorting.SORTS (newest first unless asked) and pages by keyset (`after` =
+the last row's sort key and id), so each page is one short walk down an index whatever the table's size; the
+partial indexes on the model cover the active states. A word search lists the newest matches first (its id
+window, below), whatever the sort.
 Counts are bounded: exact up to QUEUE_COUNT_LIMIT, then "more than" that (a capped count reads at most
 QUEUE_COUNT_LIMIT + 1 index entries). All the sidebar's counts come from one statement: a page of the
 console costs a handful of queries, not one per queue.
@@ -30,12 +32,15 @@ from backoffice.services.licensing.states import (
     names_code_with_problem,
     standings,
 )
-from backoffice.services.support import numbers, sla
+from backoffice.services.support import numbers, queue_sorting, reading, sla
+from backoffice.services.support.queue_sorting import DEFAULT_SORT, SORTS
 
 PAGE_SIZE = 50
 AGES = {"1": 1, "3": 3, "7": 7, "30": 30}  # "older than N days"
 STATES = ["active", *[s.value for s in TicketStatus], "any"]
 MIN_TEXT = 3
+DUE_WITHIN_MAX_HOURS = 24 * 7
+CLOCK_RUNNING = frozenset({TicketStatus.NEW, TicketStatus.OPEN})  # the states whose due times count down (sla)
 CODE_PROBLEMS = {"any": "Any code problem", **{problem.value: PROBLEM_LABELS[problem] for problem in CodeProblem}}
 
 
@@ -51,8 +56,12 @@ class Filters:
     age: str | None = None
     overdue: bool = False
     code_problem: str | None = None  # a CodeProblem, or "any"
+    due_within: int | None = None  # hours: breaching within N hours or already overdue
+    replied: bool = False  # the customer wrote again after the first response
     q: str = ""
-    before: int | None = None
+    sort: str = DEFAULT_SORT
+    direction: str = SORTS[DEFAULT_SORT].default
+    after: str | None = None  # the page cursor (queue_sorting.encode)
     errors: dict = field(default_factory=dict)
 
     @classmethod
@@ -69,16 +78,45 @@ class Filters:
         f.age = args.get("age") if args.get("age") in AGES else None
         f.overdue = args.get("overdue") in ("1", "on", "yes")
         f.code_problem = args.get("code_problem") if args.get("code_problem") in CODE_PROBLEMS else None
+        f.due_within = bounded_int(args.get("due_within"), maximum=DUE_WITHIN_MAX_HOURS, minimum=1)
+        f.replied = args.get("replied") in ("1", "on", "yes")
         f.q = (args.get("q") or "").strip()[:200]
-        f.before = bounded_int(args.get("before"))
+        f.sort = args.get("sort") if args.get("sort") in SORTS else DEFAULT_SORT
+        order = SORTS[f.sort]
+        f.direction = args.get("dir") if args.get("dir") in order.directions else order.default
+        f.after = (args.get("after") or "")[:80] or None
         return f
+
+    @property
+    def order(self) -> queue_sorting.SortOrder:
+        return SORTS[self.sort]
+
+    def sort_args(self) -> dict:
+        """The sort as query-string values, empty for the default order."""
+        values = {}
+        if self.sort != DEFAULT_SORT:
+            values["sort"] = self.sort
+        if self.direction != self.order.default:
+            values["dir"] = self.direction
+        return values
+
+    def sorted_by(self, key: str) -> dict:
+        """The query string of this list sorted by `key`: the other direction when it is the current order."""
+        order = SORTS[key]
+        direction = (queue_sorting.ASC if self.direction == queue_sorting.DESC else queue_sorting.DESC) \
+            if key == self.sort else order.default
+        values = self.as_args(sort=key if key != DEFAULT_SORT else None, dir=None)
+        if direction != order.default:
+            values["dir"] = direction
+        return values
 
     def as_args(self, **changes) -> dict:
         values = {"queue": self.queue, "view": self.view if self.view != "all" else None,
                   "status": self.status if self.status != "active" else None, "priority": self.priority,
                   "product": self.product_id, "assignee": self.assignee_id, "customer": self.customer_id,
                   "age": self.age, "overdue": "1" if self.overdue else None, "code_problem": self.code_problem,
-                  "q": self.q or None}
+                  "due_within": self.due_within, "replied": "1" if self.replied else None,
+                  "q": self.q or None, **self.sort_args()}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "")}
 
@@ -162,6 +200,10 @@ def conditions(filters: Filters, staff_id: int | None) -> list:
         where.append(sla.overdue_condition(utcnow()))
     if filters.code_problem:
         where.append(code_problem_condition(filters.code_problem, utcnow()))
+    if filters.due_within:
+        where.append(sla.due_within_condition(utcnow(), filters.due_within))
+    if filters.replied:
+        where.append(reading.replied_condition())
     if filters.q:
         try:
             where.append(text_condition(filters.q))
@@ -179,17 +221,32 @@ def is_text_search(term: str) -> bool:
     return bool(term) and not numbers.looks_like_number(term) and "@" not in term
 
 
-def page(filters: Filters, staff_id: int | None) -> tuple[list[Ticket], int | None]:
-    """One page of the list and the `before` id of the next page (None on the last page)."""
+def page(filters: Filters, staff_id: int | None) -> tuple[list[Ticket], str | None]:
+    """One page of the list and the cursor of the next page (None on the last page)."""
     query = base_query(filters, staff_id)
-    if filters.before:
-        query = query.where(Ticket.id < filters.before)
     if filters.q and "q" not in filters.errors and is_text_search(filters.q):
-        rows = _text_search_page(query, filters.before)
+        if (filters.sort, filters.direction) != (DEFAULT_SORT, SORTS[DEFAULT_SORT].default):
+            filters.errors["sort"] = "A word search lists the newest matches first."
+            filters.sort, filters.direction = DEFAULT_SORT, SORTS[DEFAULT_SORT].default  # what its window serves
+        cursor = _cursor(filters)
+        rows = _text_search_page(query, cursor.id if cursor else None)
     else:
-        rows = list(db.session.scalars(query.order_by(Ticket.id.desc()).limit(PAGE_SIZE + 1)).unique())
-    next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
-    return rows[:PAGE_SIZE], next_before
+        cursor = _cursor(filters)
+        statement = queue_sorting.sorted_page(query, filters.order, filters.direction, cursor, PAGE_SIZE + 1)
+        rows = list(db.session.scalars(statement).unique())
+    if len(rows) <= PAGE_SIZE:
+        return rows, None
+    return rows[:PAGE_SIZE], queue_sorting.encode(filters.order, queue_sorting.cursor_of(filters.order,
+                                                                                        rows[PAGE_SIZE - 1]))
+
+
+def _cursor(filters: Filters) -> queue_sorting.Cursor | None:
+    try:
+        return queue_sorting.decode(filters.order, filters.after)
+    except ValueError:
+        filters.errors["after"] = "That page link no longer fits this list; here is its first page."
+        filters.after = None
+        return None
 
 
 def _text_search_page(query: Select, before: int | None) -> list[Ticket]:
@@ -225,7 +282,7 @@ def _as_count(value: int, limit: int) -> Count:
 def count(filters: Filters, staff_id: int | None, first_page: tuple[list, int | None] | None = None) -> Count:
     """How many tickets match. A first page with no next page already is the whole answer: no query."""
     limit = current_app.config["QUEUE_COUNT_LIMIT"]
-    if first_page is not None and filters.before is None and first_page[1] is None:
+    if first_page is not None and filters.after is None and first_page[1] is None:
         return Count(len(first_page[0]), exact=True)
     if first_page is not None and (filters.q and is_text_search(filters.q) or filters.code_problem):
         # counting up to the cap would read every match (a word), or walk the queue probing codes until 500

@@ -59,4 +59,17 @@ def overdue_condition(now: datetime) -> ColumnElement[bool]:
     )
 
 
-__all__ = ["ACTIVE_STATUSES", "targets", "set_due_times", "pause", "resume", "is_overdue", "overdue_condition"]
+def due_within_condition(now: datetime, hours: int) -> ColumnElement[bool]:
+    """New and open tickets (a waiting ticket's clock is paused) whose first response (none given yet) or
+    resolution is due within `hours` of `now`, or already overdue: the overdue rule, `hours` ahead. The
+    dashboard's "due within 4 hours" and the queue's `due_within` filter (a due time exactly `hours` away counts)."""
+    horizon = now + timedelta(hours=hours)
+    return and_(
+        Ticket.status.in_([TicketStatus.NEW, TicketStatus.OPEN]),
+        or_(Ticket.resolution_due_at <= horizon,
+            and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at <= horizon)),
+    )
+
+
+__all__ = ["ACTIVE_STATUSES", "targets", "set_due_times", "pause", "resume", "is_overdue", "overdue_condition",
+           "due_within_condition"]

@@ -12,6 +12,7 @@ from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.support import sla, workflow
 from backoffice.services.support.history import log_event
+from backoffice.services.support.meanwhile import Seen, check_unchanged
 
 ASSIGNABLE_ROLES = (StaffRole.ADMIN, StaffRole.SUPPORT)
 
@@ -69,9 +70,11 @@ def _reset_due(ticket: Ticket) -> None:
     sla.set_due_times(ticket, ticket.request_type.code, ticket.created_at)
 
 
-def update_ticket(ticket: Ticket, actor: Actor, values: dict) -> list[str]:
+def update_ticket(ticket: Ticket, actor: Actor, values: dict, seen: Seen | None = None) -> list[str]:
+    """The change form's changes; with `seen`, refused with ChangedMeanwhile if the ticket moved on since."""
     ticket = workflow.locked(ticket)
     try:
+        check_unchanged(ticket, seen)
         changed = apply_changes(ticket, actor, values)
     except ServiceError:
         db.session.rollback()

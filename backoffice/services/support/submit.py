@@ -69,6 +69,8 @@ def _create(draft: WizardDraft, actor: Actor) -> Ticket:
         paused_seconds=0,
         created_at=now,
         last_activity_at=now,
+        customer_wrote_at=now,
+        unanswered_since=now,
     )
     sla.set_due_times(ticket, kind.code, now)
     db.session.add(ticket)

@@ -1,4 +1,5 @@
-"""Demo data for `make run` and bulk rows for benchmarks. Idempotent where it says so."""
+"""Demo data for `make run`, loaded from the files in seeds/demo/, and bulk rows for benchmarks. Idempotent where
+it says so."""
 
 from __future__ import annotations
 
@@ -10,54 +11,49 @@ from sqlalchemy import func, insert, select
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
-from backoffice.models import Customer, CustomerStatus, StaffRole, StaffUser
+from backoffice.models import Customer, CustomerStatus, StaffQueue, StaffRole, StaffUser, SupportRequestType
 from backoffice.security import Actor, hash_password
+from backoffice.seeding.files import demo_data
 
-# Demo logins, printed by `make run`. Never used outside the demo database.
-DEMO_STAFF = [
-    ("admin@example.com", "Ada Admin", StaffRole.ADMIN, "demo-admin-pass"),
-    ("support@example.com", "Sam Support", StaffRole.SUPPORT, "demo-support-pass"),
-    ("analyst@example.com", "Ana Analyst", StaffRole.ANALYST, "demo-analyst-pass"),
-]
-DEMO_CUSTOMERS = [
-    ("customer@example.com", "Chris Customer", "DE", "Berlin", "demo-customer-pass"),
-    ("erika@example.com", "Erika Mustermann", "AT", "Vienna", "demo-customer-pass"),
-    ("jean@example.com", "Jean Dupont", "FR", "Lyon", "demo-customer-pass"),
-]
 DEMO_SYSTEM = Actor.system("seed-demo")
 
 
 def seed_demo() -> Iterator[str]:
-    """Create what is missing of the demo data and say what exists; running it twice changes nothing."""
-    for email, name, role, password in DEMO_STAFF:
+    """Create what is missing of the demo data (seeds/demo/*.toml) and say what exists; running it twice changes
+    nothing."""
+    people = demo_data("people")
+    for person in people["staff"]:
+        email, role, password = person["email"], person["role"], person["password"]
         if not db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)):
-            db.session.add(StaffUser(email=email, name=name, role=role, password_hash=hash_password(password)))
+            staff = StaffUser(email=email, name=person["name"], role=StaffRole(role),
+                              password_hash=hash_password(password))
+            db.session.add(staff)
+            db.session.flush()
+            kinds = db.session.scalars(select(SupportRequestType).where(
+                SupportRequestType.code.in_(person.get("queues", []))))
+            db.session.add_all(StaffQueue(staff_id=staff.id, request_type_id=kind.id) for kind in kinds)
         yield f"staff    {role:<8} {email:<22} password: {password}"
-    for email, name, country, city, password in DEMO_CUSTOMERS:
+    for person in people["customers"]:
+        email, password = person["email"], person["password"]
         if not db.session.scalar(select(Customer.id).where(Customer.email == email)):
             now = utcnow()
             db.session.add(Customer(
-                email=email, name=name, country=country, city=city, status=CustomerStatus.ACTIVE,
-                password_hash=hash_password(password), activated_at=now, created_at=now - timedelta(days=30),
+                email=email, name=person["name"], country=person["country"], city=person["city"],
+                status=CustomerStatus.ACTIVE, password_hash=hash_password(password), activated_at=now,
+                created_at=now - timedelta(days=30),
             ))
         yield f"customer          {email:<22} password: {password}"
     db.session.commit()
 
-    from backoffice.seeding_licensing import seed_licensing
+    from backoffice.seeding.accounts import seed_accounts_demo
+    from backoffice.seeding.licensing import seed_licensing
+    from backoffice.seeding.support import seed_support
+    from backoffice.seeding.viruslab import seed_viruslab
 
     yield from seed_licensing()
-
-    from backoffice.seeding_viruslab import seed_viruslab
-
     yield from seed_viruslab()
-
-    from backoffice.seeding_support import seed_support
-
     yield from seed_support()
-
-    from backoffice.seeding_accounts import seed_accounts_demo
-
-    yield from seed_accounts_demo()
+    yield from seed_accounts_demo(people["legacy"])
 
 
 FIRST_NAMES = ["Anna", "Ben", "Chloe", "David", "Elif", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Karin",

@@ -1,4 +1,5 @@
-"""`backoffice` commands for customer accounts: purge never-activated accounts, import Personal Cabinet."""
+"""`backoffice` commands for accounts: create a staff user, purge never-activated customer accounts, send news,
+import Personal Cabinet."""
 
 from __future__ import annotations
 
@@ -8,6 +9,33 @@ import click
 from flask.cli import with_appcontext
 
 from backoffice.security import Actor
+
+
+@click.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--name", default=None, help="Display name (defaults to the e-mail's local part).")
+@click.option("--role", required=True, type=click.Choice(["admin", "support", "analyst"]))
+@with_appcontext
+def create_staff(email, name, role):
+    """Create a staff user; the password is prompted for, never taken from the command line."""
+    from backoffice.services import ServiceError
+    from backoffice.services.staff import create_staff as create
+    from backoffice.services.staff import staff_email_taken
+
+    try:
+        if staff_email_taken(email):  # say so before anyone types a password
+            raise click.ClickException("A staff user with this e-mail already exists.")
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    # click reads a hidden answer from the terminal (getpass), or from stdin when it is piped
+    password = click.prompt("Password", hide_input=True)
+    if click.prompt("Repeat password", hide_input=True) != password:
+        raise click.ClickException("The passwords differ.")
+    try:
+        staff = create(email, name or email.split("@")[0], role, password, Actor.system("cli"))
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created {staff.role} {staff.email} (id {staff.id}).")
 
 
 @click.command("purge-unactivated")
@@ -62,4 +90,4 @@ def import_legacy(csv_file):
     click.echo(f"Imported {count} Personal Cabinet account(s). Their owners claim them at /claim.")
 
 
-COMMANDS = [purge_unactivated, send_news, import_legacy]
+COMMANDS = [create_staff, purge_unactivated, send_news, import_legacy]

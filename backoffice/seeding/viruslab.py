@@ -1,4 +1,4 @@
-"""Virus Lab demo data: harmless samples and requests for `seed-demo`.
+"""Virus Lab demo data (seeds/demo/viruslab.toml): harmless samples and requests for `seed-demo`.
 
 The EICAR anti-virus test string is assembled here at run time from pieces, so no file in the repository is
 itself the test file (scanners would quarantine it). The YARA rules that match the demo samples ship in seeds/yara/.
@@ -18,6 +18,7 @@ from backoffice.extensions import db
 from backoffice.jobs.worker import run_due
 from backoffice.models import Customer, RequestType, Submission
 from backoffice.security import Actor
+from backoffice.seeding.files import demo_data
 from backoffice.services.viruslab.analysis import ANALYSE
 from backoffice.services.viruslab.submissions import RequestForm, create_submission
 from backoffice.storage import store_stream
@@ -39,10 +40,19 @@ def encrypted_zip(members: dict[str, bytes], password: str = "infected") -> byte
     return buffer.getvalue()
 
 
-def seed_viruslab(customer_email: str = "customer@example.com") -> Iterator[str]:
-    """Three requests from the demo customer (idempotent): the EICAR file zipped with `infected`, the bare
-    EICAR file as a false alarm, and a harmless 'suspicious' script."""
-    customer = db.session.scalar(select(Customer).where(Customer.email == customer_email))
+# what seeds/demo/viruslab.toml's `content` names: harmless files built here
+CONTENTS = {
+    "eicar": eicar_bytes,
+    "eicar-zip": lambda: encrypted_zip({"eicar.com": eicar_bytes()}),
+    "demo-script": lambda: DEMO_SCRIPT,
+}
+
+
+def seed_viruslab() -> Iterator[str]:
+    """The demo customer's requests of seeds/demo/viruslab.toml (idempotent): the EICAR file zipped with
+    `infected`, the bare EICAR file as a false alarm, and a harmless 'suspicious' script."""
+    data = demo_data("viruslab")
+    customer = db.session.scalar(select(Customer).where(Customer.email == data["customer"]))
     if customer is None:
         return
     if db.session.scalar(select(Submission.id).where(Submission.customer_id == customer.id).limit(1)):
@@ -50,18 +60,12 @@ def seed_viruslab(customer_email: str = "customer@example.com") -> Iterator[str]
         return
     actor = Actor.system("seed-demo")
     yesterday = (utcnow() - timedelta(days=1)).date()
-    demo = [
-        (RequestType.UNKNOWN_MALWARE, "eicar.zip", encrypted_zip({"eicar.com": eicar_bytes()}),
-         "My product found this file in my downloads; zipped with the password infected.", None),
-        (RequestType.FALSE_ALARM, "eicar.com", eicar_bytes(),
-         "I think this is the harmless EICAR test file, not a virus.", "EICAR-Test-File"),
-        (RequestType.UNKNOWN_MALWARE, "setup.bat", DEMO_SCRIPT, "A script that appeared on my desktop.", None),
-    ]
-    for request_type, file_name, data, description, detection in demo:
-        blob = store_stream(io.BytesIO(data), max_bytes=len(data))
-        form = RequestForm(request_type, description, "Kaspersky Internet Security", yesterday, detection,
-                           file_name)
+    for request in data["requests"]:
+        content = CONTENTS[request["content"]]()
+        blob = store_stream(io.BytesIO(content), max_bytes=len(content))
+        form = RequestForm(RequestType(request["type"]), request["description"], "Kaspersky Internet Security",
+                           yesterday, request.get("detection"), request["file_name"])
         submission = create_submission(actor, customer, form, blob)
-        yield f"viruslab request {submission.number} ({file_name})"
+        yield f"viruslab request {submission.number} ({request['file_name']})"
     # analysed here, so the demo opens with its YARA matches even before a worker runs
     run_due(kind_names=[ANALYSE])
