@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "staff.login": "Staff sign-in", "staff.login_failed": "Staff sign-in failed", "staff.logout": "Staff sign-out",
     "staff.locked_out": "Staff account locked after failed sign-ins", "staff.created": "Staff account created",
     "staff.updated": "Staff account changed", "staff.password_set": "Staff password set",
+    "staff.profile_updated": "Staff member changed their profile",
     # customers
     "customer.login": "Customer sign-in", "customer.login_failed": "Customer sign-in failed",
     "customer.login_refused_locked": "Customer sign-in refused: account locked",

@@ -14,16 +14,18 @@ from sqlalchemy import select
 from backoffice import create_app, models
 from backoffice.extensions import db
 from backoffice.mail import queue_mail
-from backoffice.models import AuditEvent, Job, JobState, OutboxStatus
-from backoffice.seeding import DEMO_STAFF, seed_demo
+from backoffice.models import AuditEvent, Job, JobState, OutboxStatus, StaffRole
+from backoffice.seeding import seed_demo
+from backoffice.seeding.files import demo_data
 from tests.conftest import _fresh_request_globals, base_config
 from tests.console.visible_text import machine_words, visible
 
-ROLES = {role.value: (email, password) for email, _name, role, password in DEMO_STAFF}
+ROLES = [role.value for role in StaffRole]  # the demo data has a staff member of each
 # The console's lists (menu endpoints); for each, whether its first row has a details and an edit page.
 LISTS = ["customers", "courses", "codes", "blacklist", "products", "staff", "audit", "outbox", "jobs", "viruslab",
          "samples", "yara", "canned"]
 OTHER_PAGES = {"dashboard": "/console/", "tickets": "/console/tickets/", "ticket": None,
+               "ratings": "/console/tickets/ratings", "profile": "/console/profile/",
                "codes-generate": "/console/codes/generate", "codes-import": "/console/codes/import",
                "blacklist-add": "/console/blacklist/add", "blacklist-import": "/console/blacklist/import",
                "missing": "/console/no-such-page"}
@@ -59,7 +61,8 @@ def demo(database, tmp_path_factory):
             job.state, job.last_error = JobState.FAILED, "The worker stopped"
         db.session.commit()
         clients = {}
-        for role, (email, password) in ROLES.items():
+        for person in demo_data("people")["staff"]:
+            role, email, password = person["role"], person["email"], person["password"]
             client = app.test_client()
             client.post("/console/login", data={"email": email, "password": "wrong"})
             assert client.post("/console/login", data={"email": email, "password": password}).status_code == 302

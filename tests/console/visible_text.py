@@ -1,12 +1,14 @@
-"""What a person reads on a console page: the text outside tags, scripts, styles and attributes, without the code
-literals the page marks as such (<code>, <pre>, .text-monospace), and the machine words found in it."""
+"""What a person reads on a console page: the text outside tags, scripts, styles and attributes (and form values:
+inputs and textareas), without the code literals the page marks as such (<code>, <pre>, .text-monospace), and
+the machine words found in it."""
 
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
 
-SKIPPED_TAGS = {"script", "style", "code", "pre", "kbd", "samp", "template", "noscript"}
+# a textarea holds a field's value (what someone typed), like an input's value attribute
+SKIPPED_TAGS = {"script", "style", "code", "pre", "kbd", "samp", "template", "noscript", "textarea"}
 SKIPPED_CLASSES = {"text-monospace", "sr-only-code"}
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 # cells whose whole text is one word: where a raw enum value would show
@@ -16,6 +18,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 URL = re.compile(r"\b(?:https?://|/)\S+")
 FILE_NAME = re.compile(r"\b[\w.-]+\.(?:zip|exe|com|txt|pdf|csv|docx?|xlsx?|7z|rar|bin|dll|js|vbs|yar|png|jpe?g)\b",
                        re.IGNORECASE)
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")  # "{customer_name}": a literal a person types into a canned text
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
@@ -65,7 +68,7 @@ def visible(html: str) -> tuple[str, list[str]]:
 
 
 def _plain(text: str) -> str:
-    for pattern in (EMAIL, URL, FILE_NAME):
+    for pattern in (EMAIL, URL, FILE_NAME, PLACEHOLDER):
         text = pattern.sub(" ", text)
     return text
 
