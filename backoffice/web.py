@@ -111,6 +111,12 @@ def init_app(app: Flask) -> None:
 
 def _error_page(code: int, message: str | None):
     title = ERROR_TITLES.get(code, "Error")
+    if request.path == "/console" or request.path.startswith("/console/"):  # staff read it in the console's look
+        from backoffice.console.errors import console_error_page
+
+        page = console_error_page(code, title, message)
+        if page is not None:
+            return page, code
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from flask import flash
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from backoffice.console.access import ADMIN, ALL_STAFF, StaffModelView
-from backoffice.extensions import db
+from backoffice.console.access import ADMIN, ALL_STAFF, StaffModelView, refuse
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
 from backoffice.services import courses as course_service
@@ -19,6 +17,7 @@ class CourseView(StaffModelView):
     allow_create = True
     allow_edit = True
     allow_delete = True
+    record_noun = "course"
 
     column_list = ["title", "is_published", "duration_minutes", "enrolled", "created_at"]
     column_default_sort = ("title", False)
@@ -43,17 +42,13 @@ class CourseView(StaffModelView):
         try:
             return course_service.create_course(self._values(form), request_actor())
         except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return False
+            return refuse(form, error)
 
     def update_model(self, form, model):
         try:
             course_service.update_course(model, self._values(form), request_actor())
         except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return False
+            return refuse(form, error)
         return True
 
     def delete_model(self, model):

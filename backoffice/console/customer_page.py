@@ -14,24 +14,24 @@ from markupsafe import Markup
 
 from backoffice.console.access import staff_role, write_required
 from backoffice.console.audit import ObjectIdEqual, ObjectTypeEqual
-from backoffice.console.customer_forms import NoteForm
+from backoffice.console.customer_forms import CONFIRMATIONS, NoteForm
 from backoffice.console.filters import CustomerEmailFilter
 from backoffice.console.licensing import LICENSING_READ
 from backoffice.console.licensing.codes import STATE_LABELS as CODE_STATE_LABELS
 from backoffice.console.tickets import SUPPORT_ROLES
+from backoffice.console.times import time_tag
 from backoffice.extensions import db
 from backoffice.inputs.numbers import bounded_int
 from backoffice.models import Customer
 from backoffice.models.viruslab import REQUEST_TYPE_LABELS, STATE_LABELS
 from backoffice.security import request_actor
-from backoffice.services import ServiceError, customer_lookup, customer_notes, customer_overview
+from backoffice.services import ServiceError, audit_text, customer_lookup, customer_notes, customer_overview
+from backoffice.services.labels import CUSTOMER_STATUS_LABELS
 from backoffice.services.support import workflow
 from backoffice.services.viruslab import verdicts
 
 # the sections, and who may read each (the roles of the console views its rows link to)
 SECTION_ROLES = {"codes": LICENSING_READ, "tickets": SUPPORT_ROLES}
-CUSTOMER_STATUS_LABELS = {"pending": "Waiting for activation", "active": "Active", "locked": "Locked",
-                          "legacy": "Imported from Personal Cabinet, not yet claimed"}
 EVENT_LABELS = {
     "customer.login": "Signed in", "customer.login_failed": "Sign-in failed",
     "customer.login_refused_locked": "Sign-in refused: account locked", "customer.logout": "Signed out",
@@ -52,17 +52,16 @@ EVENT_LABELS = {
 ACTOR_LABELS = {"staff": "Staff", "customer": "The customer", "system": "System", "anonymous": "Not signed in"}
 
 
-def utc(value) -> Markup:
-    """A timestamp as the page shows it: to the minute, in UTC, saying so (a function: a Jinja macro per cell
-    was a third of the page's time at 100 rows)."""
-    if value is None:
-        return Markup("—")
-    return Markup('<span class="text-nowrap">{} UTC</span>').format(value.strftime("%Y-%m-%d %H:%M"))
+def when(value) -> Markup:
+    """A timestamp as the page shows it: in the reader's zone, naming it (console/times.py), on one line (a
+    function: a Jinja macro per cell was a third of the page's time at 100 rows)."""
+    return Markup('<span class="text-nowrap">{}</span>').format(time_tag(value))
 
 
 def event_label(action: str) -> str:
-    """A person's words for an audit action; one without its own label is spelled out from its name."""
-    return EVENT_LABELS.get(action) or action.split(".", 1)[-1].replace("_", " ").capitalize()
+    """A person's words for an audit action, as the customer's own history (the audit log's sentence for one
+    without its own wording here)."""
+    return EVENT_LABELS.get(action) or audit_text.action_label(action)
 
 
 class CustomerPageMixin:
@@ -96,7 +95,9 @@ class CustomerPageMixin:
         page = self.render(
             "console/customer_page.html", customer=customer, sections=sections, note_form=note_form,
             may_write=self.can_write(), all_links=self._all_links(customer), labels=self._labels(),
-            verdict_of=verdicts.request_verdict, event_label=event_label, utc=utc, title=f"Customer {customer.email}",
+            verdict_of=verdicts.request_verdict, event_label=event_label, when=when, title=f"Customer {customer.email}",
+            confirmations={name: question.format(email=customer.email) for name, (question, _button)
+                           in CONFIRMATIONS.items()},
         )
         return page, status
 
@@ -125,7 +126,8 @@ class CustomerPageMixin:
                            first_page=before is None, title=f"Notes about {customer.email}")
 
     def _labels(self) -> dict:
-        return {"status": CUSTOMER_STATUS_LABELS, "ticket": workflow.LABELS, "code": dict(CODE_STATE_LABELS),
+        return {"status": CUSTOMER_STATUS_LABELS, "ticket": workflow.LABELS, "priority": workflow.PRIORITY_LABELS,
+                "code": dict(CODE_STATE_LABELS),
                 "lab_type": REQUEST_TYPE_LABELS, "lab_state": STATE_LABELS, "actor": ACTOR_LABELS}
 
     def _all_links(self, customer: Customer) -> dict[str, str | None]:

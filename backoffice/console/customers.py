@@ -9,16 +9,19 @@ from flask_admin.contrib.sqla import filters
 from wtforms import BooleanField, EmailField
 from wtforms.validators import Email, Length, Optional
 
-from backoffice.console.access import ADMIN, ALL_STAFF, StaffModelView, write_required
+from backoffice.console.access import ADMIN, ALL_STAFF, StaffModelView, refuse, write_required
+from backoffice.console.confirm import confirm_page, confirmed
+from backoffice.console.customer_forms import CONFIRMATIONS
 from backoffice.console.customer_page import CustomerPageMixin
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import date_range
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
-from backoffice.models import Customer, CustomerStatus
+from backoffice.models import Customer
 from backoffice.security import request_actor
 from backoffice.services import ServiceError, customer_lookup, customer_security, registration
 from backoffice.services import customers as customer_service
+from backoffice.services.labels import CUSTOMER_STATUS_LABELS, label, options
 
 # The status and security actions on the detail page: (endpoint suffix, service call, message when done).
 SECURITY_ACTIONS = {
@@ -50,6 +53,7 @@ class CustomerView(CustomerPageMixin, PlainFilterFormMixin, ScalableListMixin, S
                      "terms_accepted_at": "Terms accepted", "activated_at": "Activated",
                      "failed_logins": "Failed sign-ins since the last success",
                      "pending_email": "New e-mail (unconfirmed)"}
+    column_formatters = {"status": lambda v, c, m, n: label(CUSTOMER_STATUS_LABELS, m.status)}
     form_columns = customer_service.EDITABLE_FIELDS
     form_overrides = {"company_admin_email": EmailField, "news_subscribed": BooleanField}
     form_args = {
@@ -59,7 +63,7 @@ class CustomerView(CustomerPageMixin, PlainFilterFormMixin, ScalableListMixin, S
     }
 
     column_filters = [
-        filters.FilterEqual(Customer.status, "Status", options=[(s.value, s.value) for s in CustomerStatus]),
+        filters.FilterEqual(Customer.status, "Status", options=options(CUSTOMER_STATUS_LABELS)),
         CountryEqual(Customer.country, "Country (ISO code)"),
         *date_range(Customer.created_at, "Registered"),
     ]
@@ -75,6 +79,10 @@ class CustomerView(CustomerPageMixin, PlainFilterFormMixin, ScalableListMixin, S
     def security_action(self, customer_id: int, action: str):
         customer = db.session.get(Customer, customer_id) or abort(404)
         service, done = SECURITY_ACTIONS.get(action) or abort(404)
+        if action in CONFIRMATIONS and not confirmed():
+            question, button = CONFIRMATIONS[action]
+            return confirm_page(self, question.format(email=customer.email), button,
+                                url_for(".details_view", id=customer_id))
         try:
             service(customer, request_actor())
         except ServiceError as error:
@@ -102,11 +110,7 @@ class CustomerView(CustomerPageMixin, PlainFilterFormMixin, ScalableListMixin, S
         try:
             customer_service.update_customer(model, values, request_actor())
         except ServiceError as error:
-            db.session.rollback()
-            if error.field in form:
-                form[error.field].errors = [error.message]  # beside the field the message is about
-            flash(error.message, "error")
-            return False
+            return refuse(form, error)
         return True
 
 

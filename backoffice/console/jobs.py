@@ -18,6 +18,7 @@ from backoffice.models.jobs import JOB_STATE_LABELS
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
 from backoffice.services import jobs as job_service
+from backoffice.services.labels import JOB_KIND_LABELS, label, options
 
 
 class JobView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
@@ -25,7 +26,7 @@ class JobView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     write_roles = ADMIN
     details_template = "console/job_details.html"
 
-    search_placeholder_text = "Job kind (exact), e.g. viruslab.analyse"
+    search_placeholder_text = "Job kind, e.g. Send an e-mail"
     column_list = ["id", "kind", "state", "attempts", "run_after", "created_at", "finished_at", "last_error"]
     column_details_list = ["id", "kind", "state", "attempts", "run_after", "leased_until", "created_at",
                            "finished_at", "payload", "last_error"]
@@ -36,16 +37,21 @@ class JobView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     column_formatters = {
         "state": lambda v, c, m, n: JOB_STATE_LABELS[JobState(m.state)],
         "last_error": lambda v, c, m, n: (m.last_error or "")[:160],
+        "kind": lambda v, c, m, n: label(JOB_KIND_LABELS, m.kind),
     }
+    column_formatters_detail = {**column_formatters, "last_error": lambda v, c, m, n: m.last_error or "—"}
     column_filters = [
         filters.FilterEqual(Job.state, "State", options=[(s.value, JOB_STATE_LABELS[s]) for s in JobState]),
-        filters.FilterEqual(Job.kind, "Kind"),
+        filters.FilterEqual(Job.kind, "Kind", options=options(JOB_KIND_LABELS)),
     ]
-    filter_form_fields = (FilterField("state", "State", "select"), FilterField("kind", "Kind"))
+    filter_form_fields = (FilterField("state", "State", "select"), FilterField("kind", "Kind", "select"))
 
     @staticmethod
     def search_condition(term: str):
-        return Job.kind == term.strip()
+        """A kind by its label (what the list shows) or by its stored name."""
+        wanted = term.strip()
+        kinds = [kind for kind, text in JOB_KIND_LABELS.items() if text.lower() == wanted.lower()]
+        return Job.kind.in_(kinds or [wanted])
 
     @expose("/retry/<int:job_id>", methods=["POST"])
     @write_required

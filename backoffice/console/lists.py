@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import flash, g
 
-from backoffice.console.row_actions import prebuilt
 from backoffice.services import ServiceError
 from backoffice.services.counting import Count, bounded_count
 
@@ -14,7 +13,7 @@ class ScalableListMixin:
 
     `search_condition(term)` (a staticmethod on the subclass) replaces Flask-Admin's `CAST(col) ILIKE`,
     which no index can serve. The list header shows `g.list_count`, counted by `bounded_count`. Row icons are
-    prebuilt links (console/row_actions.py).
+    prebuilt links (StaffModelView, console/row_actions.py).
 
     `search_order_key()` (optional) names a column equal to the primary key that the search's index yields in
     key order (SQLite's FTS5 rowid): while a search is on, sorting by the key sorts by it instead, so that
@@ -36,9 +35,6 @@ class ScalableListMixin:
 
     def search_placeholder(self) -> str:
         return self.search_placeholder_text
-
-    def get_list_row_actions(self):
-        return prebuilt(super().get_list_row_actions())
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         condition = self.search_condition(search)

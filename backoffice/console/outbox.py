@@ -11,10 +11,11 @@ from backoffice.console.access import ADMIN, StaffModelView, write_required
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
-from backoffice.models import OutboxMessage, OutboxStatus
+from backoffice.models import OutboxMessage
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
 from backoffice.services import outbox as outbox_service
+from backoffice.services.labels import MAIL_TEMPLATE_LABELS, OUTBOX_STATUS_LABELS, label, options
 
 
 class OutboxView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
@@ -30,12 +31,16 @@ class OutboxView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     column_default_sort = ("id", True)
     column_sortable_list = ["id", "created_at"]
     column_labels = {"to_addr": "To", "next_attempt_at": "Next attempt", "created_at": "Queued",
-                     "last_error": "Last error", "body_text": "Text"}
+                     "last_error": "Last error", "body_text": "Text", "template": "Kind of mail",
+                     "sent_at": "Sent"}
+    column_formatters = {"status": lambda v, c, m, n: label(OUTBOX_STATUS_LABELS, m.status),
+                         "template": lambda v, c, m, n: label(MAIL_TEMPLATE_LABELS, m.template)}
+    column_formatters_detail = column_formatters
     column_filters = [
-        filters.FilterEqual(OutboxMessage.status, "Status", options=[(s.value, s.value) for s in OutboxStatus]),
-        filters.FilterEqual(OutboxMessage.template, "Template"),
+        filters.FilterEqual(OutboxMessage.status, "Status", options=options(OUTBOX_STATUS_LABELS)),
+        filters.FilterEqual(OutboxMessage.template, "Kind of mail", options=options(MAIL_TEMPLATE_LABELS)),
     ]
-    filter_form_fields = (FilterField("status", "Status", "select"), FilterField("template", "Template"))
+    filter_form_fields = (FilterField("status", "Status", "select"), FilterField("template", "Kind of mail", "select"))
 
     @staticmethod
     def search_condition(term: str):

@@ -70,15 +70,16 @@ class SampleView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
 
     @expose("/<int:sample_id>/")
     def sample_view(self, sample_id: int):
-        return self._sample_page(self._sample(sample_id), request.args)
+        # the verdict form posts: what an analyst types (notes are internal) never travels in an address
+        return self._sample_page(self._sample(sample_id), {})
 
-    def _sample_page(self, sample, form_values, status: int = 200):
+    def _sample_page(self, sample, form_values, status: int = 200, errors: dict | None = None):
         overview = queries.sample_overview(sample)
         return self.render("console/viruslab/sample.html", o=overview, s=overview.sample, can_act=self.can_write(),
                            verdict_labels=VERDICT_LABELS, type_labels=REQUEST_TYPE_LABELS, verdicts=list(Verdict),
                            archive_labels=ARCHIVE_STATE_LABELS, scan_labels=SCAN_STATUS_LABELS,
-                           state_labels=STATE_LABELS,
-                           form_values=form_values, title=f"Sample {overview.sample.sha256[:16]}…"), status
+                           state_labels=STATE_LABELS, form_values=form_values, errors=errors or {},
+                           title=f"Sample {overview.sample.sha256[:16]}…"), status
 
     @expose("/<int:sample_id>/verdict", methods=["POST"])
     @write_required
@@ -90,9 +91,8 @@ class SampleView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
                                            form.get("detection_name"), form.get("notes"))
         except ServiceError as error:
             db.session.rollback()
-            flash(error.message, "error")
-            # the page again with what was typed, not a redirect carrying it: however long or odd, it stays
-            return self._sample_page(sample, form, 422)
+            # the page again with what was typed, not a redirect carrying it, the message beside its field
+            return self._sample_page(sample, form, 422, {error.field or "verdict": error.message})
         flash(f"Verdict set: {VERDICT_LABELS[Verdict(sample.verdict)]}.", "success")
         return redirect(url_for(".sample_view", sample_id=sample_id))
 

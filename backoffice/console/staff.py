@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash
+from flask import current_app
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from backoffice.console.access import ADMIN, StaffModelView
-from backoffice.extensions import db
-from backoffice.models import StaffRole
+from backoffice.console.access import ADMIN, StaffModelView, refuse
 from backoffice.security import StaffIdentity, current_staff, request_actor, sign_in
 from backoffice.services import ServiceError
 from backoffice.services import staff as staff_service
+from backoffice.services.labels import ROLE_LABELS, ROLE_ORDER, label
 
-ROLE_CHOICES = [(role.value, role.value.capitalize()) for role in StaffRole]
+# least privileged first, and preselected on a new account: giving more is a deliberate choice
+ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in ROLE_ORDER]
 
 
 class StaffUserView(StaffModelView):
@@ -25,7 +25,9 @@ class StaffUserView(StaffModelView):
     column_list = ["id", "email", "name", "role", "is_active", "failed_logins", "last_login_at"]
     column_details_exclude_list = ["password_hash", "session_epoch"]
     column_default_sort = ("id", False)
-    column_labels = {"is_active": "Active"}
+    column_labels = {"is_active": "Active", "failed_logins": "Failed sign-ins", "last_login_at": "Last sign-in",
+                     "created_at": "Created", "time_zone": "Time zone"}
+    column_formatters = {"role": lambda v, c, m, n: label(ROLE_LABELS, m.role)}
     form_columns = ["email", "name", "role", "is_active", "new_password"]
     form_extra_fields = {
         "new_password": PasswordField(
@@ -37,7 +39,7 @@ class StaffUserView(StaffModelView):
     form_args = {
         "email": {"validators": [DataRequired(), Email()]},
         "name": {"validators": [DataRequired(), Length(max=120)]},
-        "role": {"choices": ROLE_CHOICES},
+        "role": {"choices": ROLE_CHOICES, "default": ROLE_ORDER[0].value},
     }
     form_widget_args = {"email": {"autocomplete": "off"}, "new_password": {"autocomplete": "new-password"}}
 
@@ -77,13 +79,8 @@ FIELD_NAMES = {"password": "new_password"}
 
 
 def _refuse(form, error: ServiceError) -> bool:
-    """Roll back, flash the message and put it beside its field, so the form shows again with what was typed."""
-    db.session.rollback()
-    flash(error.message, "error")
-    field = FIELD_NAMES.get(error.field, error.field)
-    if field and field in form:
-        form[field].errors = [*form[field].errors, error.message]
-    return False
+    """The message beside its field (console/access.refuse), under this form's name for the password."""
+    return refuse(form, ServiceError(error.message, FIELD_NAMES.get(error.field, error.field)))
 
 
 def _describe_password(form, extra: str):

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from backoffice.console.access import ALL_STAFF, StaffModelView, write_required
+from backoffice.console.confirm import confirm_page, confirmed
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import CustomerEmailFilter, date_range
 from backoffice.console.lab_claims import ClaimedBy, claimers
@@ -139,19 +140,34 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         return self._act(submission_id, lambda s: service.claim(request_actor(), s),
                          "The request is yours now and in analysis.")
 
+    def _write(self, submission_id: int, field: str, action, success: str):
+        """A reply or a note: done, or the page again with what was typed and the refusal beside its box."""
+        submission = self._submission(submission_id)
+        text = request.form.get(field, "")
+        try:
+            action(submission, text)
+        except ServiceError as error:
+            db.session.rollback()
+            db.session.refresh(submission)
+            page = self.render(self.details_template, model=submission, details_columns=self._details_columns,
+                               get_value=self.get_detail_value, return_url=self.get_url(".index_view"),
+                               typed={field: text}, errors={field: error.message})
+            return page, 422
+        flash(success, "success")
+        return redirect(url_for(".details_view", id=submission_id))
+
     @expose("/reply/<int:submission_id>", methods=["POST"])
     @write_required
     def reply_view(self, submission_id: int):
-        text = request.form.get("reply", "")
-        return self._act(submission_id, lambda s: service.reply(request_actor(), s, text),
-                         "The answer is saved and mailed to the submitter.")
+        return self._write(submission_id, "reply", lambda s, text: service.reply(request_actor(), s, text),
+                           "The answer is saved and mailed to the submitter.")
 
     @expose("/note/<int:submission_id>", methods=["POST"])
     @write_required
     def note_view(self, submission_id: int):
-        text = request.form.get("note", "")
-        return self._act(submission_id, lambda s: conversation.staff_reply(s, request_actor(), text, internal=True),
-                         "The internal note is added; the submitter does not see it.")
+        return self._write(submission_id, "note",
+                           lambda s, text: conversation.staff_reply(s, request_actor(), text, internal=True),
+                           "The internal note is added; the submitter does not see it.")
 
     @expose("/retry-analysis/<int:submission_id>", methods=["POST"])
     @write_required
@@ -166,11 +182,18 @@ class SubmissionView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
             kwargs["origin"] = lab_link.origin_of(kwargs["model"])  # the ticket file it was sent from, if any
             kwargs["may_open_tickets"] = current_staff().role in SUPPORT_ROLES
             kwargs.update(verdict_labels=VERDICT_LABELS, archive_labels=ARCHIVE_STATE_LABELS)
+            kwargs.setdefault("typed", {})
+            kwargs.setdefault("errors", {})
         return super().render(template, **kwargs)
 
     @expose("/close/<int:submission_id>", methods=["POST"])
     @write_required
     def close_view(self, submission_id: int):
+        if not confirmed():
+            submission = self._submission(submission_id)
+            return confirm_page(self, f"Close {submission.number}?", "Close this request",
+                                url_for(".details_view", id=submission_id),
+                                detail="It leaves the queue of open requests.")
         return self._act(submission_id, lambda s: service.close(request_actor(), s), "The request is closed.")
 
 

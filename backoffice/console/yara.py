@@ -7,8 +7,7 @@ from __future__ import annotations
 from flask import flash
 from wtforms import TextAreaField
 
-from backoffice.console.access import StaffModelView
-from backoffice.extensions import db
+from backoffice.console.access import StaffModelView, refuse
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
 from backoffice.services.viruslab import analyst_rules
@@ -22,6 +21,7 @@ class YaraRuleView(StaffModelView):
     allow_create = True
     allow_edit = True
     allow_delete = True
+    record_noun = "YARA rule"
 
     column_list = ["name", "enabled", "created_by", "updated_at"]
     column_details_list = ["name", "enabled", "source", "created_by", "created_at", "updated_at"]
@@ -61,9 +61,4 @@ def _flash_warnings(saved: analyst_rules.SavedRule) -> None:
         flash(f"Rule {saved.rule.name} saved, with warnings: {shown}{more}", "warning")
 
 
-def _refuse(form, error: ServiceError) -> bool:
-    db.session.rollback()
-    flash(error.message, "error")
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    return False
+_refuse = refuse

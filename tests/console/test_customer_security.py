@@ -11,7 +11,9 @@ from tests.portal.mailbox import deliver, link_in, only_message_to
 
 
 def action(client, customer, name):
-    return client.post(f"/console/customers/{customer.id}/security/{name}", follow_redirects=True)
+    # confirmed, as confirm.js or the confirm page sends it (tests/console/test_confirmations.py asks first)
+    return client.post(f"/console/customers/{customer.id}/security/{name}", data={"confirmed": "yes"},
+                       follow_redirects=True)
 
 
 def test_lock_signs_the_customer_out_and_unlock_lets_them_back(app, client, console, make):

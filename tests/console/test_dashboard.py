@@ -142,7 +142,7 @@ def test_each_admin_count_links_to_the_list_it_counts(make, console, client):
     outbox = client.get(links[("Mail outbox", "Failed")]).get_data(as_text=True)
     assert "1 matching" in outbox
     jobs = client.get(links[("Job queue", "Failed")]).get_data(as_text=True)
-    assert "1 matching" in jobs and "webhook.deliver" in jobs
+    assert "1 matching" in jobs and "Webhook deliver" in jobs  # the kind in words (services/labels.py)
     locked = client.get(links[("Customers", "Locked")]).get_data(as_text=True)
     assert "locked@example.com" in locked and "active@example.com" not in locked
     failed = client.get(links[("Failed sign-ins, last 24 hours", "Failed staff sign-ins")]).get_data(as_text=True)

@@ -154,7 +154,8 @@ def test_the_detail_page_shows_holders_and_history_and_admin_actions_are_audited
     needs_note = client.post(f"/console/codes/{code.id}/blacklist", data={"blacklist-reason": "other"})
     assert needs_note.status_code == 422 and "needs a note" in needs_note.get_data(as_text=True)
     assert client.post(f"/console/codes/{code.id}/blacklist",
-                       data={"blacklist-reason": "leaked", "blacklist-note": "posted online"}).status_code == 302
+                       data={"blacklist-reason": "leaked", "blacklist-note": "posted online",
+                             "confirmed": "yes"}).status_code == 302
     db.session.refresh(code)
     assert code.seats == 4 and code.expires_at.date().isoformat() == later
     assert [audit_actions(a) for a in ("code.seats_changed", "code.expiry_extended", "blacklist.added")] == [1, 1, 1]
@@ -167,7 +168,8 @@ def test_a_blacklisted_code_is_marked_for_its_holders(make, app, console, client
     code = make_code(seats=1)
     customer = make.customer()
     assert add_code(customer, code.code, Actor("customer", customer.id)).added
-    response = client.post("/console/blacklist/add", data={"codes": code.code.lower(), "reason": "fraud"})
+    response = client.post("/console/blacklist/add", data={"codes": code.code.lower(), "reason": "fraud",
+                                                           "confirmed": "yes"})
     assert response.status_code == 302
     portal = sign_in_customer(app.test_client(), customer)
     assert "state-blacklisted" in portal.get("/codes/").get_data(as_text=True)
@@ -183,7 +185,7 @@ def test_blacklist_many_with_bad_lines_lists_them_then_lift_with_a_note(make, co
     assert good.code in html  # what was typed is kept
     assert count(BlacklistEntry) == 0
     assert client.post("/console/blacklist/add", data={"codes": f"{good.code}\n{other.code}",
-                                                       "reason": "chargeback"}).status_code == 302
+                                                       "reason": "chargeback", "confirmed": "yes"}).status_code == 302
     entry = db.session.scalar(select(BlacklistEntry).where(BlacklistEntry.code_id == good.id))
     assert client.post(f"/console/blacklist/{entry.id}/lift", data={"lift-note": ""}).status_code == 422
     assert client.post(f"/console/blacklist/{entry.id}/lift", data={"lift-note": "paid after all"}).status_code == 302
@@ -212,7 +214,7 @@ def test_code_import_page_lists_every_bad_line_and_writes_nothing_then_imports(m
     good = bad.split("\n", 2)[0] + "\n" + bad.split("\n")[1] + "\n"
     assert "dry run" in _upload(client, "/console/codes/import", good, dry_run=True).get_data(as_text=True)
     assert count(ActivationCode) == 0
-    assert "Wrote 1 rows" in _upload(client, "/console/codes/import", good).get_data(as_text=True)
+    assert "Wrote 1 row from 1 line." in _upload(client, "/console/codes/import", good).get_data(as_text=True)
     assert count(ActivationCode) == 1
     blacklist = "code,reason,note\nAAAAA-11111-BBBBB-22222,leaked,forum\nZZZZZ-11111-BBBBB-22222,leaked,\n"
     response = _upload(client, "/console/blacklist/import", blacklist)

@@ -80,7 +80,7 @@ def test_customers_filter_by_the_forms_fields_and_the_values_stay_in_the_form(ad
     page = _page(client, "/console/customers/", **asked)
     assert _cells(page, "email") == ["anna@example.de"]  # the country is matched whatever its case
     assert "not a valid value" not in page
-    assert '<option value="active" selected>active</option>' in page
+    assert '<option value="active" selected>Active</option>' in page
     assert re.search(rf'id="f-country" name="{names["country"]}" class="[^"]+" value="de"', page)
     assert re.search(rf'type="date" name="{names["registered-from"]}" class="[^"]+" value="2025-03-01"', page)
 
@@ -106,17 +106,22 @@ def test_a_bad_date_says_so_and_lists_unfiltered(admin, customers, client):
 def events(app):
     jane, bob = Actor("staff", 7, "jane@example.com"), Actor("customer", 42, "bob@example.com")
     for actor, action, object_type, object_id, when in [
-        (jane, "test.customer_edited", "customers", 42, datetime(2025, 1, 5, 10, tzinfo=UTC)),
-        (jane, "test.code_blacklisted", "activation_codes", 42, datetime(2025, 1, 6, 10, tzinfo=UTC)),
-        (bob, "test.profile_changed", "customers", 42, datetime(2025, 1, 7, 10, tzinfo=UTC)),
-        (bob, "test.signed_in", "customers", 43, datetime(2025, 1, 8, 10, tzinfo=UTC)),
+        (jane, "customer.updated", "customers", 42, datetime(2025, 1, 5, 10, tzinfo=UTC)),
+        (jane, "code.seats_changed", "activation_codes", 42, datetime(2025, 1, 6, 10, tzinfo=UTC)),
+        (bob, "customer.profile_updated", "customers", 42, datetime(2025, 1, 7, 10, tzinfo=UTC)),
+        (bob, "customer.login", "customers", 43, datetime(2025, 1, 8, 10, tzinfo=UTC)),
     ]:
         record(actor, action, object_type=object_type, object_id=object_id).created_at = when
     db.session.commit()
 
 
+# the list shows each action in words (services/audit_text.py)
+EDITED, SEATS, PROFILE, SIGNED_IN = ("Customer profile edited by staff", "Code seats changed",
+                                     "Customer edited the profile", "Customer sign-in")
+
+
 def _actions(page: str) -> list[str]:
-    return [action for action in _cells(page, "action") if action.startswith("test.")]
+    return [action for action in _cells(page, "action") if action in (EDITED, SEATS, PROFILE, SIGNED_IN)]
 
 
 def test_the_audit_log_filters_by_action_actor_object_and_day(admin, events, client):
@@ -125,20 +130,18 @@ def test_the_audit_log_filters_by_action_actor_object_and_day(admin, events, cli
     def actions(**fields):
         return _actions(_page(client, "/console/audit/", **{names[key]: value for key, value in fields.items()}))
 
-    assert actions(action="test.signed_in") == ["test.signed_in"]
-    assert actions(**{"actor-kind": "customer"}) == ["test.signed_in", "test.profile_changed"]
-    assert actions(**{"actor-id": "7"}) == ["test.code_blacklisted", "test.customer_edited"]  # without a kind
+    assert actions(action="customer.login") == [SIGNED_IN]
+    assert actions(**{"actor-kind": "customer"}) == [SIGNED_IN, PROFILE]
+    assert actions(**{"actor-id": "7"}) == [SEATS, EDITED]  # without a kind
     assert actions(**{"actor-kind": "staff", "actor-id": "42"}) == []
-    assert actions(**{"object-type": "customers", "object-id": "42"}) == ["test.profile_changed",
-                                                                          "test.customer_edited"]
-    assert actions(**{"from": "2025-01-06", "to": "2025-01-07"}) == ["test.profile_changed",
-                                                                     "test.code_blacklisted"]
+    assert actions(**{"object-type": "customers", "object-id": "42"}) == [PROFILE, EDITED]
+    assert actions(**{"from": "2025-01-06", "to": "2025-01-07"}) == [PROFILE, SEATS]
 
 
 def test_an_object_id_without_its_type_asks_for_the_type_rather_than_reading_the_whole_log(admin, events, client):
     names = _names(_page(client, "/console/audit/"))
     page = _page(client, "/console/audit/", **{names["object-id"]: "43"})
-    assert "Give the object type too (e.g. customers) to look up an object id." in page
+    assert "Choose what kind of object it is too (e.g. Customer) to look up an object number." in page
     assert len(_actions(page)) == 4
     assert re.search(rf'id="f-object-id" name="{names["object-id"]}" class="[^"]+" value="43"', page)
 
@@ -163,6 +166,6 @@ def test_the_outbox_filters_by_status_and_template(admin, client):
     names = _names(_page(client, "/console/outbox/"))
     page = _page(client, "/console/outbox/", **{names["status"]: "failed", names["template"]: "staff_locked"})
     assert _cells(page, "to_addr") == ["staff_locked-failed@example.com"]
-    assert '<option value="failed" selected>failed</option>' in page
+    assert '<option value="failed" selected>Failed</option>' in page
     page = _page(client, "/console/outbox/", **{names["status"]: "failed"})
     assert _cells(page, "to_addr") == ["password_reset-failed@example.com", "staff_locked-failed@example.com"]

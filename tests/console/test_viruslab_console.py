@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from datetime import date
 
 import pytest
@@ -150,13 +151,20 @@ def test_claim_reply_and_close(smtp, app, make, console, client, filed):
     assert b"already claimed" in again.data
     empty = client.post(f"/console/viruslab/reply/{filed.id}", data={"reply": " "}, follow_redirects=True)
     assert b"Write the answer" in empty.data
+    assert empty.status_code == 422  # the page again, the message beside the box
+    assert re.search(rb'aria-describedby="reply-error"[^>]*> </textarea>\s*<div class="invalid-feedback d-block" '
+                     rb'id="reply-error">Write the answer', empty.data)
     client.post(f"/console/viruslab/reply/{filed.id}", data={"reply": "The zip holds the EICAR test file."})
     db.session.refresh(filed)
     assert filed.state == "answered"
     assert conversation.thread(filed, include_notes=False)[-1].body.startswith("The zip")
     deliver_due()
     assert any("answered" in m["Subject"] for m in smtp.messages if m["To"] == "sender@example.com")
-    client.post(f"/console/viruslab/close/{filed.id}")
+    asked = client.post(f"/console/viruslab/close/{filed.id}")  # without confirm.js: a page that asks first
+    assert f"Close {filed.number}?" in asked.get_data(as_text=True)
+    db.session.refresh(filed)
+    assert filed.state == "answered"
+    client.post(f"/console/viruslab/close/{filed.id}", data={"confirmed": "yes"})
     db.session.refresh(filed)
     assert filed.state == "closed"
 

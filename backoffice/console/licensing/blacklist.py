@@ -9,6 +9,7 @@ from flask_admin.contrib.sqla import filters
 from sqlalchemy import select
 
 from backoffice.console.access import StaffModelView, write_required
+from backoffice.console.confirm import confirm_page, confirmed
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.licensing import LICENSING_READ, LICENSING_WRITE
 from backoffice.console.licensing.bulk import SHOWN_ERRORS
@@ -16,10 +17,12 @@ from backoffice.console.licensing.forms import BlacklistAddForm, LiftForm, Uploa
 from backoffice.console.licensing.uploads import uploaded_lines
 from backoffice.console.lists import ScalableListMixin
 from backoffice.extensions import db
-from backoffice.models import ActivationCode, BlacklistEntry, BlacklistReason
+from backoffice.models import ActivationCode, BlacklistEntry
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
+from backoffice.services.labels import label, options, plural
 from backoffice.services.licensing import blacklist as blacklist_service
+from backoffice.services.licensing.blacklist import REASON_LABELS
 from backoffice.services.licensing.search import code_search_condition
 
 
@@ -46,9 +49,11 @@ class BlacklistView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
     column_sortable_list = ["created_at"]
     column_labels = {"created_by_label": "By", "created_at": "When", "lifted_at": "Lifted",
                      "lifted_by_label": "Lifted by", "lift_note": "Why lifted"}
+    column_formatters = {"reason": lambda v, c, m, n: label(REASON_LABELS, m.reason)}
+    column_formatters_detail = column_formatters
     column_filters = [
         InForceFilter(BlacklistEntry.lifted_at, "In force", options=[("yes", "In force"), ("no", "Lifted")]),
-        filters.FilterEqual(BlacklistEntry.reason, "Reason", options=[(r.value, r.value) for r in BlacklistReason]),
+        filters.FilterEqual(BlacklistEntry.reason, "Reason", options=options(REASON_LABELS)),
     ]
     filter_form_fields = (FilterField("in-force", "In force", "select"), FilterField("reason", "Reason", "select"))
 
@@ -86,9 +91,15 @@ class BlacklistView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         report = None
         if form.validate_on_submit():
             lines = blacklist_service.lines_from_form(form.codes.data, form.reason.data, form.note.data)
-            report = blacklist_service.blacklist_codes(lines, request_actor())
+            # bad lines are listed before anything is asked; only a list that would be written is confirmed
+            report = blacklist_service.blacklist_codes(lines, request_actor(), dry_run=not confirmed())
+            if report.ok and report.dry_run:
+                count = plural(report.checked, "code")
+                return confirm_page(self, f"Blacklist {count}?", f"Blacklist {count}", url_for(".index_view"),
+                                    detail=f"Reason: {label(REASON_LABELS, form.reason.data)}. Every account "
+                                           "holding one of them sees it marked.")
             if report.ok:
-                flash(f"{report.written} codes are blacklisted; their holders see them marked.", "success")
+                flash(f"{plural(report.written, 'code')} blacklisted; their holders see them marked.", "success")
                 return redirect(url_for(".index_view"))
         status = 422 if form.is_submitted() else 200
         return self.render("console/licensing/blacklist_add.html", form=form, report=report, shown=SHOWN_ERRORS,
@@ -109,4 +120,5 @@ class BlacklistView(PlainFilterFormMixin, ScalableListMixin, StaffModelView):
         status = 422 if form.is_submitted() and (report is None or not report.ok) else 200
         return self.render("console/licensing/import.html", form=form, report=report, shown=SHOWN_ERRORS,
                            header=",".join(blacklist_service.BLACKLIST_CSV_HEADER), kind="blacklist",
+                           reasons=options(REASON_LABELS),
                            title="Import blacklist entries"), status

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from backoffice.clock import utcnow
 from backoffice.console.access import StaffModelView, staff_role, write_required
+from backoffice.console.confirm import confirm_page, confirmed
 from backoffice.console.filter_form import FilterField, PlainFilterFormMixin
 from backoffice.console.filters import CustomerEmailFilter, date_range
 from backoffice.console.licensing import LICENSING_READ, LICENSING_WRITE, TRANSFER_GRANT
@@ -22,8 +23,9 @@ from backoffice.extensions import db
 from backoffice.models import ActivationCode, CodeRegistration, CodeState, Product
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
+from backoffice.services.labels import label, plural
 from backoffice.services.licensing import manage
-from backoffice.services.licensing.blacklist import BlacklistLine, blacklist_codes
+from backoffice.services.licensing.blacklist import REASON_LABELS, BlacklistLine, blacklist_codes
 from backoffice.services.licensing.detail import code_detail
 from backoffice.services.licensing.search import code_search_condition
 from backoffice.services.licensing.states import state_condition
@@ -93,6 +95,7 @@ class ActivationCodeView(PlainFilterFormMixin, CodeBulkMixin, ScalableListMixin,
             kwargs.setdefault("seats_form", SeatsForm(prefix="seats", seats=kwargs["model"].seats))
             kwargs.setdefault("expiry_form", ExpiryForm(prefix="expiry"))
             kwargs.setdefault("blacklist_form", BlacklistCodeForm(prefix="blacklist"))
+            kwargs.setdefault("reason_labels", REASON_LABELS)
             kwargs.setdefault("title", f"Activation code {kwargs['model'].code}")
         return super().render(template, **kwargs)
 
@@ -117,7 +120,7 @@ class ActivationCodeView(PlainFilterFormMixin, CodeBulkMixin, ScalableListMixin,
         if form.validate():
             try:
                 manage.change_seats(code.id, form.seats.data, request_actor())
-                return self._done(code, f"{code.code} now has {form.seats.data} seats.")
+                return self._done(code, f"{code.code} now has {plural(form.seats.data, 'seat')}.")
             except ServiceError as error:
                 form.seats.errors = [error.message]
         return self._details_again(code, seats_form=form)
@@ -140,7 +143,13 @@ class ActivationCodeView(PlainFilterFormMixin, CodeBulkMixin, ScalableListMixin,
         code, form = self._code(code_id), BlacklistCodeForm(prefix="blacklist")
         if form.validate():
             line = BlacklistLine(1, code.code, form.reason.data, (form.note.data or "").strip() or None)
-            report = blacklist_codes([line], request_actor())
+            # a refusal (e.g. "other" without a note) comes back beside its field before anything is asked
+            report = blacklist_codes([line], request_actor(), dry_run=not confirmed())
+            if report.ok and report.dry_run:
+                return confirm_page(self, f"Blacklist {code.code}?", "Blacklist this code",
+                                    url_for(".details_view", id=code.id),
+                                    detail=f"Reason: {label(REASON_LABELS, form.reason.data)}. Every account "
+                                           "holding it sees it marked, and it can no longer be added.")
             if report.ok:
                 return self._done(code, f"{code.code} is blacklisted; its holders see it marked.")
             form.note.errors = [error.reason for error in report.errors]

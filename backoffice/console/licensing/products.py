@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from backoffice.console.access import StaffModelView
+from backoffice.console.access import StaffModelView, refuse
 from backoffice.console.licensing import LICENSING_READ, LICENSING_WRITE
-from backoffice.extensions import db
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
 from backoffice.services.licensing import manage
@@ -31,15 +29,11 @@ class ProductView(StaffModelView):
         try:
             return manage.create_product(form.name.data, form.description.data, request_actor())
         except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return False
+            return refuse(form, error)
 
     def update_model(self, form, model):
         try:
             manage.update_product(model, form.name.data, form.description.data, request_actor())
         except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return False
+            return refuse(form, error)
         return True

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from backoffice.services.labels import plural
+
 
 @dataclass(frozen=True)
 class LineError:
@@ -34,11 +36,13 @@ class BulkReport:
 
     def summary(self) -> str:
         if self.errors:
-            return (f"{len(self.errors):,} of {self.checked:,} lines are bad; nothing was written. "
+            bad = "is bad" if len(self.errors) == 1 else "are bad"
+            return (f"{len(self.errors):,} of {plural(self.checked, 'line')} {bad}; nothing was written. "
                     "Fix them and send the file again.")
         if self.dry_run:
-            return f"All {self.checked:,} lines are good (dry run: nothing was written)."
-        return f"Wrote {self.written:,} rows from {self.checked:,} lines."
+            good = "The line is good" if self.checked == 1 else f"All {self.checked:,} lines are good"
+            return f"{good} (dry run: nothing was written)."
+        return f"Wrote {plural(self.written, 'row')} from {plural(self.checked, 'line')}."
 
 
 def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
