@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import flash
+from markupsafe import Markup
 
-from backoffice.console.access import ADMIN, StaffModelView
+from backoffice.console.access import ADMIN, StaffModelView, refuse
 from backoffice.console.times import time_tag
-from backoffice.extensions import db
 from backoffice.models import StaffRole
 from backoffice.security import request_actor
 from backoffice.services import ServiceError
@@ -23,7 +22,10 @@ class CannedResponseView(StaffModelView):
     column_default_sort = "title"
     form_columns = ["title", "body"]
     form_widget_args = {"body": {"rows": 8}}
-    form_args = {"body": {"label": "Text", "description": canned.placeholder_help()}}
+    form_args = {"body": {"label": "Text", "description": Markup(
+        "Placeholders, filled in when the text is inserted into a reply: {}.").format(Markup("; ").join(
+            Markup("<code>{{{}}}</code> for {}").format(name, meaning)
+            for name, meaning in canned.PLACEHOLDERS.items()))}}
 
     def create_model(self, form):
         return self._save(self.model(), form)
@@ -35,12 +37,7 @@ class CannedResponseView(StaffModelView):
         try:
             return canned.save(model, form.title.data, form.body.data, request_actor())
         except ServiceError as error:
-            db.session.rollback()
-            field = form[error.field] if error.field in form else None
-            if field is None:
-                flash(error.message, "error")
-            else:  # beside its field; the form comes back with what was typed
-                field.errors = [*field.errors, error.message]
+            refuse(form, error)  # beside its field; the form comes back with what was typed
             return None
 
     def delete_model(self, model):

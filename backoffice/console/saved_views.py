@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from werkzeug.datastructures import MultiDict
 
+from backoffice.console import confirm
 from backoffice.console.access import write_required
 from backoffice.security import current_staff
 from backoffice.services import ServiceError
@@ -57,6 +58,13 @@ class SavedViewsMixin:
     @expose("/views/<int:view_id>/delete", methods=["POST"])
     @write_required
     def delete_view(self, view_id: int):
+        if not confirm.confirmed():  # no script asked: this page asks, then posts again
+            try:
+                view = saved_views.get(current_staff().id, view_id)
+            except LookupError:
+                abort(404)
+            return confirm.confirm_page(self, f"Delete the saved view “{view.name}”?", "Delete the saved view",
+                                        url_for(".saved_views_view"))
         try:
             name = saved_views.delete(current_staff().id, view_id)
         except LookupError:

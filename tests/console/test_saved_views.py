@@ -74,7 +74,12 @@ def test_rename_and_delete_on_the_views_page(make, engineer, client):
     assert client.post(f"/console/tickets/views/{mine.id}/rename", data={"name": "My queue"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(SavedQueueView, mine.id).name == "My queue"
-    assert client.post(f"/console/tickets/views/{overdue.id}/delete").status_code == 302
+    asked = client.post(f"/console/tickets/views/{overdue.id}/delete")  # no script set `confirmed`: a page asks
+    assert asked.status_code == 200 and "Delete the saved view “Overdue”?" in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(SavedQueueView, overdue.id) is not None
+    deleted = client.post(f"/console/tickets/views/{overdue.id}/delete", data={"confirmed": "yes"})
+    assert deleted.status_code == 302
     db.session.expire_all()
     assert db.session.get(SavedQueueView, overdue.id) is None
     page = client.get("/console/tickets/").get_data(as_text=True)

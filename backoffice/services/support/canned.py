@@ -32,12 +32,6 @@ def all_responses() -> list[CannedResponse]:
     return list(db.session.scalars(select(CannedResponse).order_by(CannedResponse.title).limit(MAX_RESPONSES)))
 
 
-def placeholder_help() -> str:
-    """The list of placeholders as the canned response form shows it."""
-    return "Placeholders, filled in when the text is inserted into a reply: " + "; ".join(
-        f"{{{name}}} for {meaning}" for name, meaning in PLACEHOLDERS.items()) + "."
-
-
 def unknown_placeholders(body: str) -> list[str]:
     return sorted({name for name in _PLACEHOLDER.findall(body or "") if name not in PLACEHOLDERS})
 
