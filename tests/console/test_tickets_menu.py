@@ -11,8 +11,8 @@ from tests.factories import PASSWORD
 
 TOP_LEVEL_TICKETS = re.compile(r'<li class="nav-item"><a class="nav-link(?: active)?" href="/console/tickets/"'
                                r'(?: aria-current="page")?>Tickets</a></li>')
-CATEGORY = re.compile(r'<details class="console-menu">\s*<summary class="nav-link dropdown-toggle[^"]*">([^<]+)</summary>'
-                      r'\s*<ul class="dropdown-menu">(.*?)</ul>', re.S)
+CATEGORY = re.compile(r'<details class="console-menu">\s*<summary class="nav-link dropdown-toggle[^"]*">'
+                      r'([^<]+)</summary>\s*<ul class="dropdown-menu">(.*?)</ul>', re.S)
 
 
 @pytest.mark.parametrize("role", ["support", "admin"])
