@@ -12,7 +12,6 @@ from flask_admin.contrib.sqla import filters
 
 from backoffice.clock import utcnow
 from backoffice.console.access import StaffIndexView
-from backoffice.console.customer_page import CUSTOMER_STATUS_LABELS
 from backoffice.console.filters import CreatedOnOrAfter
 from backoffice.console.lab_claims import ClaimedBy
 from backoffice.models import (
@@ -30,6 +29,7 @@ from backoffice.models import (
 from backoffice.security import current_staff
 from backoffice.services.admin_counts import FAILED_SIGN_IN_ACTIONS, SIGN_IN_WINDOW, admin_counts
 from backoffice.services.counting import Count
+from backoffice.services.labels import CUSTOMER_STATUS_LABELS
 from backoffice.services.support.dashboard_counts import BREACHING_HOURS, engineer_counts
 from backoffice.services.viruslab.dashboard_counts import analyst_counts
 

@@ -15,6 +15,7 @@ from backoffice.inputs.forms import BoundedForm
 from backoffice.models import StaffRole
 from backoffice.security import current_staff, request_actor
 from backoffice.services import staff_profile
+from backoffice.services.labels import ROLE_LABELS
 from backoffice.services.support.queues import request_types
 
 
@@ -58,10 +59,10 @@ class ProfileView(StaffBaseView):
         status, now = (422 if form.errors else 200), utcnow()
         return self.render("console/profile.html", form=form, staff=staff, works_queues=works_queues,
                            zones=staff_profile.zone_options(now), now=now,
-                           role_label=staff_profile.ROLE_LABELS[staff.role], title="My profile"), status
+                           role_label=ROLE_LABELS[staff.role], title="My profile"), status
 
 
 def register(admin) -> None:
     """The profile view, and the role's label for the navigation bar's name link (console/base.html)."""
     admin.add_view(ProfileView(name="My profile", endpoint="profile", url="/console/profile"))
-    admin.app.jinja_env.globals["staff_role_label"] = lambda role: staff_profile.ROLE_LABELS.get(role, role)
+    admin.app.jinja_env.globals["staff_role_label"] = lambda role: ROLE_LABELS.get(role, role)

@@ -19,8 +19,6 @@ from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.audit import record
 
-ROLE_LABELS = {StaffRole.SUPPORT: "Support engineer", StaffRole.ANALYST: "Virus analyst",
-               StaffRole.ADMIN: "Administrator"}
 DEFAULT_ZONE = "UTC"
 # the tz database's canonical "Region/City" zones; its other names (US/Eastern, EST5EDT, Etc/GMT+5) are legacy
 # aliases of the same clocks, or offsets with an inverted sign, that would only make the list longer and stranger
