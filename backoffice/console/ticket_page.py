@@ -33,7 +33,7 @@ from backoffice.services.support import (
     wizard,
     workflow,
 )
-from backoffice.services.support.meanwhile import ChangedMeanwhile, Seen, seen_now
+from backoffice.services.support.meanwhile import ChangedMeanwhile, Seen, seen_in
 
 MODES = ("reply", "note")
 CHANGE_FIELDS = ("request_type_id", "priority", "status", "assignee_id")
@@ -51,8 +51,10 @@ class TicketPageMixin:
     @expose("/<number>")
     def ticket_view(self, number: str):
         ticket = self._ticket(number)
+        page = self._ticket_page(ticket)
+        # after drawing: its commit expires what the page loaded, which would then be read again
         reading.mark_read(ticket.id, current_staff().id, utcnow())
-        return self._ticket_page(ticket)
+        return page
 
     def _ticket_page(self, ticket, status: int = 200, mode: str = "reply", draft: str = "", errors=None,
                      changes=None, change_values=None, then_status: str = "", seen: Seen | None = None):
@@ -71,7 +73,8 @@ class TicketPageMixin:
             history=history_text.lines(ticket, events), staff_list=details.assignable_staff(),
             canned=canned.filled_responses(ticket, current_staff()),
             types=wizard.request_types(), rating=ratings.rating_of(ticket), merged_from=details.merged_from(ticket),
-            overdue=sla.is_overdue(ticket, utcnow()), may_write=self.can_write(), seen=seen or seen_now(ticket),
+            overdue=sla.is_overdue(ticket, utcnow()), may_write=self.can_write(),
+            seen=seen or seen_in(messages, events),
             mode=mode if mode in MODES else "reply", draft=draft, then_status=then_status, errors=errors or {},
             changes=changes, change_values=change_values or {}, now=utcnow(),
             priority_labels=workflow.PRIORITY_LABELS, priority_badges=workflow.PRIORITY_BADGES,

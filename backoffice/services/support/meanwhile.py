@@ -65,6 +65,13 @@ def seen_now(ticket: Ticket) -> Seen:
     return Seen(message_id or 0, event_id or 0)
 
 
+def seen_in(messages: list[TicketMessage], events: list[TicketEvent]) -> Seen:
+    """The markers of a page that shows these messages and history entries (all of the ticket's messages and its
+    latest entries, as the ticket page loads them): exactly what the engineer has in front of them, with no
+    further query, so a message that arrives while the page is drawn still counts as new."""
+    return Seen(max((m.id for m in messages), default=0), max((e.id for e in events), default=0))
+
+
 def changes_since(ticket: Ticket, seen: Seen) -> Changes:
     """What happened to the ticket after `seen`: its new history entries as sentences, and its new messages
     (replies of either side and notes; messages merged in from another ticket are named by the merge)."""
