@@ -16,7 +16,7 @@ from urllib.parse import quote
 from flask import g
 from flask_admin.model.template import BaseListRowAction, DeleteRowAction, EditRowAction, ViewRowAction
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 _ROW_ID = "ROWIDPLACEHOLDER"  # survives url_for's quoting unchanged
 
@@ -28,9 +28,10 @@ class PrebuiltLinkRowAction(BaseListRowAction):
         self.icon_class = icon_class
 
     def render(self, context, row_id, row):
-        href = self._url_template(context).replace(_ROW_ID, quote(str(row_id), safe=""))
-        return Markup('<a class="icon" href="{}" title="{}">\n  <span class="{}"></span>\n</a>\n').format(
-            href, self.title or "", self.icon_class)
+        href = escape(self._url_template(context).replace(_ROW_ID, quote(str(row_id), safe="")))
+        # an f-string over escaped parts: Markup.format's per-field pass, on every row, was most of this call
+        return Markup(f'<a class="icon" href="{href}" title="{escape(self.title or "")}">\n'
+                      f'  <span class="{escape(self.icon_class)}"></span>\n</a>\n')
 
     def _url_template(self, context) -> str:
         return_url = context.resolve("return_url")
