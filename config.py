@@ -103,6 +103,7 @@ class Config:
     ARCHIVE_MAX_TOTAL_BYTES = 256 * MB  # unpacked bytes over the whole archive tree
     ARCHIVE_MAX_RATIO = 100  # unpacked / packed size of one member
     ARCHIVE_MAX_DEPTH = 3  # archives inside archives
+    TEMPLATES_DIR = str(PROJECT_ROOT / "templates")  # the portal's, the console's, the mails' and the error pages
     SEEDS_DIR = str(PROJECT_ROOT / "seeds")  # the demo data's files (backoffice seed-demo) and shipped rules
     YARA_RULES_DIR = str(PROJECT_ROOT / "seeds" / "yara")
     YARA_TIMEOUT_SECONDS = 60  # one file against the whole rule set; a scan past it is recorded as timed out

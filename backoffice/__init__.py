@@ -8,8 +8,10 @@ from config import load_config
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=False)
-    app.config.update(load_config() if config is None else _with_defaults(config))
+    config = load_config() if config is None else _with_defaults(config)
+    # templates/ sits at the project's root beside seeds/ (the layout of DESIGN.md), not inside the package
+    app = Flask(__name__, instance_relative_config=False, template_folder=config["TEMPLATES_DIR"])
+    app.config.update(config)
 
     from backoffice import database, web
     from backoffice.extensions import csrf, db, limiter, login_manager, migrate

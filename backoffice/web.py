@@ -9,7 +9,7 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from backoffice.body_limits import body_too_large
+from backoffice.inputs.body_limits import body_too_large
 from backoffice.inputs.numbers import BoundedInt
 from backoffice.inputs.text import showable_text
 from backoffice.inputs.wire import BoundaryRequest, address_problem

@@ -3,7 +3,7 @@
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backoffice import create_app
-from backoffice.body_deadline import BodyDeadline
+from backoffice.inputs.body_deadline import BodyDeadline
 
 app = create_app()
 app.wsgi_app = BodyDeadline(app.wsgi_app, app.config["BODY_READ_TIMEOUT_SECONDS"])

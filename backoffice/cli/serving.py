@@ -19,7 +19,7 @@ from flask.cli import with_appcontext
 @with_appcontext
 def serve(host, port, workers, threads):
     """Serve the app with gunicorn: threaded workers, so one slow client holds a thread, not a process; each
-    request's body must arrive within BODY_READ_TIMEOUT_SECONDS (backoffice/body_deadline.py)."""
+    request's body must arrive within BODY_READ_TIMEOUT_SECONDS (backoffice/inputs/body_deadline.py)."""
     config = current_app.config
     bind = f"{host or config['SERVE_HOST']}:{port or config['SERVE_PORT']}"
     args = ["gunicorn", "--worker-class", "gthread", "--workers", str(workers or config["SERVE_WORKERS"]),

@@ -7,4 +7,6 @@
   refuses an address whose path or query carries what no page accepts.
 - `forms`: the base classes of every form, portal and console, that apply `text` to each field with the field's
   own message, and treat a text sent where a file belongs as no file.
+- `body_limits`: each endpoint's upload limit, applied before the CSRF check reads the body.
+- `body_deadline`: the WSGI middleware that gives a request's whole body a deadline (slow clients).
 """

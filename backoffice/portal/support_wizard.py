@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
-from backoffice.body_limits import body_limit
+from backoffice.inputs.body_limits import body_limit
 from backoffice.inputs.numbers import bounded_ids
 from backoffice.portal import portal
 from backoffice.portal.captcha import arm_captcha

@@ -12,7 +12,7 @@ from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 
-from backoffice.body_limits import body_limit
+from backoffice.inputs.body_limits import body_limit
 from backoffice.models.viruslab import CUSTOMER_STATE_LABELS, REQUEST_TYPE_LABELS
 from backoffice.portal import portal
 from backoffice.portal.forms.viruslab import ViruslabRequestForm, ViruslabReviewForm

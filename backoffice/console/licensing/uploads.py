@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from flask import current_app
 
-from backoffice.body_limits import body_limit
+from backoffice.inputs.body_limits import body_limit
 from backoffice.web import format_bytes
 
 
