@@ -25,18 +25,16 @@ from backoffice.models.licensing import (
 from backoffice.models.mail import MailQuota, OutboxMessage, OutboxStatus
 from backoffice.models.privacy import DataExport, ExportState
 from backoffice.models.sessions import LoginSession, SessionKind
-from backoffice.models.staff_queues import StaffQueue
+from backoffice.models.staff_queues import SavedQueueView, StaffQueue, TicketRead
 from backoffice.models.support import (
     Attachment,
     CannedResponse,
     Rating,
-    SavedQueueView,
     SupportRequestType,
     Ticket,
     TicketEvent,
     TicketMessage,
     TicketNumberCounter,
-    TicketRead,
     TicketStatus,
     WizardDraft,
 )

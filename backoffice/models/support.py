@@ -331,29 +331,6 @@ class TicketEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class TicketRead(db.Model):
-    """When a staff member last opened a ticket: the queue marks it unread when the customer wrote after that."""
-
-    __tablename__ = "ticket_reads"
-
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
-    read_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class SavedQueueView(db.Model):
-    """An engineer's named set of queue filters and sort order (services/support/saved_views.py)."""
-
-    __tablename__ = "saved_queue_views"
-    __table_args__ = (UniqueConstraint("staff_id", "name", name="uq_saved_queue_views_staff_name"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(80))
-    args: Mapped[dict] = mapped_column(JSON)  # the queue's query string: filters and sort, never a page cursor
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class CannedResponse(db.Model):
     __tablename__ = "canned_responses"
 
