@@ -2,13 +2,15 @@
 
     .venv/bin/python -m bench.console_floor --sizes 10000,1000000 --markdown bench/RESULTS-console_floor.md
 
-For each size: a fresh PostgreSQL database (bench_floor_<size>), migrated with `upgrade heads`, every big table
-filled with N rows by COPY (bench/floor_seed.py), served by gunicorn (2 workers) with bench/floor_app.py (the real
-console, the default ModelView of Customer, the floor). One signed-in session per server times, in interleaved
-rounds over every size, each console list, a filter and the searches on customers, the ticket page, the customer
-page, the dashboard, the default ModelView beside the customers list, and the floor. Then each page is requested
-once in-process through the Flask test client to count its SQL statements. It prints p50, p95, the ratio to the
-floor, the ratio to the smallest size and the statement count, and checks the issue's targets.
+For each backend (PostgreSQL by default; `--backends postgresql,sqlite`) and size: a fresh database (PostgreSQL:
+bench_floor_<size>, dropped and created again; SQLite: a file in a temporary directory), migrated with `upgrade
+heads`, every big table filled with N rows (bench/floor_seed.py: COPY on PostgreSQL). Each page is requested once
+in-process through the Flask test client to count its SQL statements; then gunicorn (2 workers) serves each
+database with bench/floor_app.py (the real console, the default ModelView of Customer, the floor), and one
+signed-in session per server times, in interleaved rounds over every size, the floor, each console list, a filter
+and the searches on customers beside the default ModelView's, the ticket page, the customer page and the
+dashboard. It prints p50, p95, the ratio to the floor, the ratio to the smallest size and the statement count,
+and checks the issue's targets.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from sqlalchemy import event
 
 from bench import report
 from bench.console_app import BASELINE_ENDPOINT, BASELINE_URL, equal_filter_params
+from bench.console_seed import database_url, recreate_database
 from bench.floor_app import FLOOR_URL, create_bench_app
 from bench.floor_seed import prepare
 from bench.http_timing import ConsoleSession, Timing, time_interleaved
-from bench.pg import PG_ADMIN_URL, database_url, drop_database
+from bench.pg import PG_ADMIN_URL, drop_database
 from bench.report import log, measured_at, verdict, write_markdown
 from bench.server import BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD, gunicorn, seed_app_config
 
@@ -40,39 +43,57 @@ LISTS = ("ticket queue", "customers list", "activation codes", "blacklist", "Vir
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench_floor_") as workdir, ExitStack() as servers:
-        targets, counts = [], {}
+    timings: dict[tuple[str, int, str], Timing] = {}
+    counts: dict[tuple[str, int, str], int] = {}
+    with tempfile.TemporaryDirectory(prefix="bench_floor_") as workdir:
+        for backend in args.backends:
+            measured, counted = run_backend(backend, args, Path(workdir))
+            timings.update({(backend, *key): timing for key, timing in measured.items()})
+            counts.update({(backend, *key): n for key, n in counted.items()})
+    table = markdown_table(timings, counts)
+    verdicts = [line for backend in args.backends for line in target_checks(
+        {key[1:]: timing for key, timing in timings.items() if key[0] == backend}, args.sizes, backend)]
+    print(table, "", *verdicts, sep="\n")
+    if args.markdown:
+        command = " ".join([".venv/bin/python -m bench.console_floor", *(argv if argv is not None else sys.argv[1:])])
+        write_markdown(Path(args.markdown), "Console pages against the signed-in floor", command,
+                       f"{measured_at()}, gunicorn {args.workers} workers, {args.requests} rounds, "
+                       f"{os.cpu_count()} CPUs shared with other work, load average at the end "
+                       f"{' / '.join(f'{v:.1f}' for v in os.getloadavg())}", table, verdicts)
+    return 0
+
+
+def run_backend(backend: str, args, workdir: Path):
+    """Load one database per size, count each page's statements, serve each database, then time every
+    (size, page) in interleaved rounds. Returns timings and counts by (size, page)."""
+    targets, counts = [], {}
+    with ExitStack() as servers:
         for size in args.sizes:
-            log(f"PostgreSQL with {size:,} rows a table")
-            name = f"{args.pg_prefix}_{size}"
-            url = database_url(args.pg_admin_url, name)
-            drop_database(args.pg_admin_url, name, create_again=True)
-            pages = views(url, size, prepare(url, size, log))
+            log(f"{backend} with {size:,} rows a table")
+            sqlite_dir = workdir / f"sqlite-{size}"
+            sqlite_dir.mkdir(parents=True, exist_ok=True)
+            url = database_url(backend, args.pg_admin_url, f"{args.pg_prefix}_{size}", sqlite_dir)
+            recreate_database(backend, url, args.pg_admin_url)
+            pages = views(url, size, prepare(backend, url, size, log))
             counts.update({(size, page): n for page, n in statement_counts(url, pages).items()})
-            base = servers.enter_context(gunicorn(url, Path(workdir) / f"instance-{size}", args.workers, APP))
+            base = servers.enter_context(gunicorn(url, workdir / f"instance-{backend}-{size}", args.workers, APP))
             session = ConsoleSession(base, timeout=300)
             session.sign_in(BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD)
             targets.append((size, session, pages))
         log(f"  timing {args.requests} rounds of {sum(len(pages) for _, _, pages in targets)} pages")
         timings = time_interleaved(targets, args.requests)
-    if not args.keep_databases:
+    if backend == "postgresql" and not args.keep_databases:
         for size in args.sizes:
             drop_database(args.pg_admin_url, f"{args.pg_prefix}_{size}")
-    table, verdicts = markdown_table(timings, counts), target_checks(timings, args.sizes)
-    print(table, "", *verdicts, sep="\n")
-    if args.markdown:
-        command = " ".join([".venv/bin/python -m bench.console_floor", *(argv if argv is not None else sys.argv[1:])])
-        write_markdown(Path(args.markdown), "Console pages against the signed-in floor", command,
-                       f"{measured_at()}, PostgreSQL, gunicorn {args.workers} workers, {args.requests} rounds, "
-                       f"{os.cpu_count()} CPUs shared with other work, load average at the end "
-                       f"{' / '.join(f'{v:.1f}' for v in os.getloadavg())}", table, verdicts)
-    return 0
+    return timings, counts
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,1000000", type=lambda v: [int(n) for n in v.split(",")],
                         help="rows in every big table; the smallest is the reference")
+    parser.add_argument("--backends", default="postgresql", type=lambda v: v.split(","),
+                        help="postgresql, sqlite or both (comma-separated)")
     parser.add_argument("--requests", type=int, default=40, help="measured rounds (after 3 warm-up requests)")
     parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL, help="a PostgreSQL URL allowed to create databases")
     parser.add_argument("--pg-prefix", default="bench_floor",
@@ -80,7 +101,11 @@ def parse_args(argv):
     parser.add_argument("--keep-databases", action="store_true", help="keep the loaded databases afterwards")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--markdown", help="also write the table and verdicts to this file")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    unknown = set(args.backends) - {"postgresql", "sqlite"}
+    if unknown:
+        parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
+    return args
 
 
 def views(url: str, size: int, terms: dict) -> list[tuple[str, str, dict, str | None]]:
@@ -150,19 +175,19 @@ def statement_counts(url: str, pages) -> dict[str, int]:
     return counts
 
 
-def markdown_table(timings: dict[tuple[int, str], Timing], counts: dict[tuple[int, str], int]) -> str:
-    smallest = min(size for size, _ in timings)
+def markdown_table(timings: dict[tuple[str, int, str], Timing], counts: dict[tuple[str, int, str], int]) -> str:
+    smallest = min(size for _, size, _ in timings)
     lines = []
-    for (size, name), timing in timings.items():
-        floor, small = timings[(size, FLOOR)], timings.get((smallest, name))
-        lines.append([f"{size:,}", name, f"{timing.p50_ms:.1f}", f"{timing.p95_ms:.1f}",
+    for (backend, size, name), timing in timings.items():
+        floor, small = timings[(backend, size, FLOOR)], timings.get((backend, smallest, name))
+        lines.append([backend, f"{size:,}", name, f"{timing.p50_ms:.1f}", f"{timing.p95_ms:.1f}",
                       f"{timing.p50_ms / floor.p50_ms:.2f}x", f"{timing.p50_ms / small.p50_ms:.2f}x"
-                      if size != smallest else "", str(counts.get((size, name), ""))])
-    return report.markdown_table(["rows", "page", "p50 ms", "p95 ms", "p50 vs floor", "p50 vs smallest size",
-                                  "SQL statements"], "rlrrrrr", lines)
+                      if size != smallest else "", str(counts.get((backend, size, name), ""))])
+    return report.markdown_table(["backend", "rows", "page", "p50 ms", "p95 ms", "p50 vs floor",
+                                  "p50 vs smallest size", "SQL statements"], "lrlrrrrr", lines)
 
 
-def target_checks(timings: dict[tuple[int, str], Timing], sizes: list[int]) -> list[str]:
+def target_checks(timings: dict[tuple[int, str], Timing], sizes: list[int], backend: str) -> list[str]:
     """The issue's targets on p50: the lists and the ticket page at the largest size <= 2.0x the floor; the
     customers list, filter and searches <= 0.5x the default ModelView at the smallest size and <= 0.15x at the
     largest; every page at the largest size <= 1.2x its smallest-size figure."""
@@ -171,18 +196,19 @@ def target_checks(timings: dict[tuple[int, str], Timing], sizes: list[int]) -> l
     def p50(size, name):
         return timings[(size, name)].p50_ms
 
-    verdicts = [verdict(f"{name} vs floor at {large:,}", p50(large, name) / p50(large, FLOOR), 2.0, digits=2)
+    verdicts = [verdict(f"{backend} {name} vs floor at {large:,}", p50(large, name) / p50(large, FLOOR), 2.0, digits=2)
                 for name in (*LISTS, "ticket page")]
-    verdicts += [f"INFO  {name} vs floor at {large:,}: {p50(large, name) / p50(large, FLOOR):.2f}x"
+    verdicts += [f"INFO  {backend} {name} vs floor at {large:,}: {p50(large, name) / p50(large, FLOOR):.2f}x"
                  for name in ("customers filter status+country", "customers search e-mail", "customers search name",
                               "customer page", "dashboard")]
     for name in CUSTOMERS:
         for size, limit in ((small, 0.5), (large, 0.15)):
-            verdicts.append(verdict(f"{name} vs default ModelView at {size:,}",
+            verdicts.append(verdict(f"{backend} {name} vs default ModelView at {size:,}",
                                     p50(size, name) / p50(size, f"baseline {name}"), limit))
     if small != large:
-        verdicts += [verdict(f"{name} at {large:,} vs {small:,}", p50(large, name) / p50(small, name), 1.2, digits=2)
-                     for size, name in timings if size == large and not name.startswith(("baseline ", "floor"))]
+        pages = [name for size, name in timings if size == large and not name.startswith(("baseline ", "floor"))]
+        verdicts += [verdict(f"{backend} {name} at {large:,} vs {small:,}", p50(large, name) / p50(small, name),
+                             1.2, digits=2) for name in pages]
     return verdicts
 
 

@@ -1,5 +1,6 @@
 """The floor benchmark's database: migrated with the project's migrations, then every big table the console
-lists filled with N rows by COPY (PostgreSQL), with every index of the schema in place while loading.
+lists filled with N rows (COPY on PostgreSQL, batched INSERTs on SQLite), with every index of the schema in place
+while loading (and SQLite's full-text triggers), as in production.
 
 Shape at N: N customers (bench/console_seed.py's rows), N tickets (one message each) over 8 queues, N activation
 codes (half of them held, one in 50 blacklisted), N Virus Lab samples and N requests, N audit events, N outbox
@@ -10,20 +11,20 @@ messages with an attachment each; the measured customer is that ticket's custome
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 from flask_migrate import upgrade
-from sqlalchemy import text
+from psycopg.types.json import JsonDumper
+from sqlalchemy import insert, text
 
 from backoffice import create_app
 from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.security import hash_password
+from bench.console_seed import BATCH, customer_rows, search_terms
 from bench.console_seed import COLUMNS as CUSTOMER_COLUMNS
-from bench.console_seed import customer_rows, search_terms
 from bench.pg import vacuum_analyze
 from bench.server import BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD, seed_app_config
 
@@ -37,7 +38,7 @@ LAB_STATES = ["waiting", "waiting", "answered", "answered", "answered", "closed"
 VERDICTS = ["malicious", "pua", "clean", None, "false_positive"]
 
 
-def prepare(url: str, size: int, log) -> dict:
+def prepare(backend: str, url: str, size: int, log) -> dict:
     """Migrate and load `size` rows a table; returns what the measured pages need (search terms, ids)."""
     app = create_app(seed_app_config(url))
     with app.app_context():
@@ -70,8 +71,9 @@ def prepare(url: str, size: int, log) -> dict:
              _jobs(size, now))
         copy("outbox_messages", ("to_addr", "subject", "body_text", "template", "status", "created_at", "sent_at"),
              _outbox(size, now))
-        for table in ("activation_codes", "samples"):  # rows copied with their ids: the sequences move past them
-            db.session.execute(text(f"SELECT setval('{table}_id_seq', :n)"), {"n": size})
+        if backend == "postgresql":
+            for table in ("activation_codes", "samples"):  # rows copied with their ids: the sequences move past
+                db.session.execute(text(f"SELECT setval('{table}_id_seq', :n)"), {"n": size})
         db.session.commit()
         log(f"  loaded {size:,} rows a table in {time.perf_counter() - started:.1f}s ("
             + ", ".join(f"{table} {seconds:.1f}s" for table, seconds in COPY_SECONDS.items()) + ")")
@@ -81,10 +83,22 @@ def prepare(url: str, size: int, log) -> dict:
         db.session.remove()
         db.engine.dispose()
     started = time.perf_counter()
-    for table in TABLES:
-        vacuum_analyze(url, table)  # what autovacuum does after a bulk load; index-only scans skip the heap
-    log(f"  VACUUM ANALYZE in {time.perf_counter() - started:.1f}s")
+    _refresh_statistics(backend, url, app)
+    log(f"  statistics refreshed in {time.perf_counter() - started:.1f}s")
     return terms
+
+
+def _refresh_statistics(backend: str, url: str, app) -> None:
+    """What autovacuum (PostgreSQL: VACUUM also sets the visibility map, so index-only scans skip the heap) and
+    `PRAGMA optimize` (SQLite) do on a live system after a bulk load."""
+    if backend == "postgresql":
+        for table in TABLES:
+            vacuum_analyze(url, table)
+        return
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+        db.engine.dispose()
 
 
 def ticket_number(size: int) -> str:
@@ -96,25 +110,37 @@ COPY_SECONDS: dict[str, float] = {}  # what each table's COPY took, for the log
 
 
 def copy(table: str, columns: Iterable[str], rows: Iterator[tuple]) -> None:
-    """COPY the rows into `table` inside the session's transaction (committed with the rest)."""
+    """Load the rows into `table` inside the session's transaction (committed with the rest): COPY on
+    PostgreSQL (a dict is written as JSON), INSERTs of BATCH rows through the column types on SQLite."""
     started = time.perf_counter()
-    raw = db.session.connection().connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as stream:
+    if db.engine.dialect.name == "postgresql":
+        raw = db.session.connection().connection.driver_connection
+        with raw.cursor() as cursor:
+            cursor.adapters.register_dumper(dict, JsonDumper)
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as stream:
+                for row in rows:
+                    stream.write_row(row)
+    else:
+        statement, batch = insert(db.metadata.tables[table]), []
         for row in rows:
-            stream.write_row(row)
+            batch.append(dict(zip(columns, row, strict=True)))
+            if len(batch) == BATCH:
+                db.session.execute(statement, batch)
+                batch = []
+        if batch:
+            db.session.execute(statement, batch)
     COPY_SECONDS[table] = time.perf_counter() - started
 
 
 def _staff() -> int:
-    db.session.execute(text(
-        "INSERT INTO staff_users (email, name, role, password_hash, is_active, session_epoch, failed_logins, "
-        "created_at) SELECT CASE WHEN n = 1 THEN :admin ELSE 'engineer' || n || '@example.com' END, "
-        "CASE WHEN n = 1 THEN 'Bench Admin' ELSE 'Engineer ' || n END, "
-        "CASE WHEN n = 1 THEN 'admin' WHEN n % 3 = 0 THEN 'analyst' ELSE 'support' END, :hash, true, md5(n::text), "
-        "0, now() FROM generate_series(1, :engineers) AS n"),
-        {"admin": BENCH_STAFF_EMAIL, "hash": hash_password(BENCH_STAFF_PASSWORD), "engineers": ENGINEERS})
-    db.session.execute(text("INSERT INTO products (name, created_at) SELECT 'Product ' || n, now() "
-                            "FROM generate_series(1, :n) AS n"), {"n": PRODUCTS})
+    """The bench admin (the first staff id) and the engineers after it; the products. Returns the admin's id."""
+    now, password_hash = utcnow(), hash_password(BENCH_STAFF_PASSWORD)
+    copy("staff_users", ("email", "name", "role", "password_hash", "is_active", "session_epoch", "failed_logins",
+                         "created_at"),
+         ((BENCH_STAFF_EMAIL if n == 1 else f"engineer{n}@example.com", "Bench Admin" if n == 1 else f"Engineer {n}",
+           "admin" if n == 1 else "analyst" if n % 3 == 0 else "support", password_hash, True,
+           hashlib.md5(b"%d" % n).hexdigest(), 0, now) for n in range(1, ENGINEERS + 1)))
+    copy("products", ("name", "created_at"), ((f"Product {n}", now) for n in range(1, PRODUCTS + 1)))
     return db.session.scalar(text("SELECT id FROM staff_users WHERE email = :e"), {"e": BENCH_STAFF_EMAIL})
 
 
@@ -203,7 +229,7 @@ def _jobs(size: int, now) -> Iterator[tuple]:
     for n in range(1, size + 1):
         created = now - timedelta(seconds=(size - n) * 10)
         failed = n % 100 == 0
-        yield ("mail.deliver", json.dumps({"outbox_id": n}), "failed" if failed else "done", 5 if failed else 1,
+        yield ("mail.deliver", {"outbox_id": n}, "failed" if failed else "done", 5 if failed else 1,
                created, created, None if failed else created + timedelta(seconds=1),
                "SMTP: connection refused" if failed else None)
 
