@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from backoffice.extensions import db
 from backoffice.models import Customer, StaffUser, Ticket, TicketMessage
@@ -59,10 +59,15 @@ def author_names(messages: list[TicketMessage]) -> dict[int, str]:
     author by the label the message kept."""
     staff_ids = {m.author_staff_id for m in messages if m.author_staff_id}
     customer_ids = {m.author_customer_id for m in messages if m.author_customer_id}
-    staff = dict(db.session.execute(select(StaffUser.id, StaffUser.name)
-                                    .where(StaffUser.id.in_(staff_ids))).all()) if staff_ids else {}
-    customers = dict(db.session.execute(select(Customer.id, func.coalesce(Customer.name, Customer.email))
-                                        .where(Customer.id.in_(customer_ids))).all()) if customer_ids else {}
+    staff, customers = {}, {}
+    if staff_ids or customer_ids:  # both kinds in one statement, whichever the thread holds
+        rows = db.session.execute(union_all(
+            select(literal("staff").label("kind"), StaffUser.id, StaffUser.name.label("name"))
+            .where(StaffUser.id.in_(staff_ids)),
+            select(literal("customer"), Customer.id, func.coalesce(Customer.name, Customer.email))
+            .where(Customer.id.in_(customer_ids))))
+        for kind, author_id, name in rows:
+            (staff if kind == "staff" else customers)[author_id] = name
     names = {}
     for m in messages:
         if m.author_kind == AuthorKind.STAFF:
