@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import AuditEvent, CustomerNote
 from backoffice.services import customer_notes
 from tests.console.customer_rows import hold, lab_request, tickets
 from tests.factories import PASSWORD
+from tests.statements import recorded
 from tests.support.helpers import staff_actor
 
 
@@ -121,16 +122,8 @@ def test_the_queue_filtered_by_customer_keeps_the_filter_when_refined(make, cons
 
 
 def count_statements(client, url: str) -> int:
-    statements = []
-
-    def counted(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", counted)
-    try:
+    with recorded() as statements:
         response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counted)
     assert response.status_code == 200
     return len(statements)
 

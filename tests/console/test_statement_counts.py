@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 import pytest
 from flask_admin.contrib.sqla.filters import FilterEqual
-from sqlalchemy import event
 
-from backoffice.extensions import db
 from tests.console import statement_rows as rows
 from tests.factories import PASSWORD
+from tests.statements import recorded
 
 ADMIN, SUPPORT, ANALYST = "admin", "support", "analyst"
 ALL = (ADMIN, SUPPORT, ANALYST)
@@ -165,16 +164,8 @@ def count_statements(client, url: str) -> tuple[int, str]:
     """Statements the request for `url` runs, after one unrecorded request (caches are then as they stay), and
     the page."""
     assert client.get(url).status_code == 200
-    statements = []
-
-    def counted(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", counted)
-    try:
+    with recorded() as statements:
         response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counted)
     assert response.status_code == 200, (url, response.status_code, response.location)
     return len(statements), response.get_data(as_text=True)
 
