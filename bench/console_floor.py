@@ -139,7 +139,7 @@ def views(url: str, size: int, terms: dict) -> list[tuple[str, str, dict, str | 
         ("audit log", "/console/audit/", {}, "192.0.2.1"),
         ("outbox", "/console/outbox/", {}, "@scale.example.com"),
         ("jobs", "/console/jobs/", {}, "SMTP: connection refused"),
-        ("ticket page", f"/console/tickets/{terms['ticket']}", {}, "Bench author 30"),
+        ("ticket page", f"/console/tickets/{terms['ticket']}", {}, "log-30.txt"),  # the thread's last file
         ("customer page", "/console/customers/details/", {"id": terms["customer_id"]}, terms["ticket"]),
         ("dashboard", "/console/", {}, "Customers"),
     ]
