@@ -53,7 +53,7 @@ class TicketQueueView(SavedViewsMixin, TicketFilesMixin, TicketPageMixin, StaffB
             "console/tickets/list.html", filters=filters, rows=rows, next_after=next_after, now=now,
             count=queues.count(filters, staff.id, (rows, next_after)), sidebar=queues.queue_counts(staff.id),
             overdue={t.id for t in rows if sla.is_overdue(t, now)}, code_standings=queues.code_standings(rows),
-            unread=reading.unread_ids(rows, staff.id), clock_running=queues.CLOCK_RUNNING, sorts=SORTS,
+            unread=reading.unread_ids(rows, staff.id), clock_running=sla.CLOCK_RUNNING, sorts=SORTS,
             code_problems=queues.CODE_PROBLEMS, saved=saved_views.for_staff(staff.id),
             save_name=save_name, save_error=save_error,
             kind=queues.request_type_by_code(filters.queue), states=queues.STATES, ages=queues.AGES,

@@ -40,7 +40,6 @@ AGES = {"1": 1, "3": 3, "7": 7, "30": 30}  # "older than N days"
 STATES = ["active", *[s.value for s in TicketStatus], "any"]
 MIN_TEXT = 3
 DUE_WITHIN_MAX_HOURS = 24 * 7
-CLOCK_RUNNING = frozenset({TicketStatus.NEW, TicketStatus.OPEN})  # the states whose due times count down (sla)
 CODE_PROBLEMS = {"any": "Any code problem", **{problem.value: PROBLEM_LABELS[problem] for problem in CodeProblem}}
 
 

@@ -12,6 +12,9 @@ from sqlalchemy import ColumnElement, and_, or_
 from backoffice.models import Ticket
 from backoffice.models.support import ACTIVE_STATUSES, TicketStatus
 
+# the states whose due times count down: waiting pauses the clock, resolved and closed stop it
+CLOCK_RUNNING = frozenset({TicketStatus.NEW, TicketStatus.OPEN})
+
 
 def targets(type_code: str, priority: str) -> tuple[timedelta, timedelta]:
     table = current_app.config["SLA_TARGETS"]
@@ -44,7 +47,7 @@ def resume(ticket: Ticket, now: datetime) -> None:
 
 
 def is_overdue(ticket: Ticket, now: datetime) -> bool:
-    if ticket.status not in (TicketStatus.NEW, TicketStatus.OPEN):
+    if ticket.status not in CLOCK_RUNNING:
         return False  # waiting: the clock is paused; resolved and closed: done
     late_answer = ticket.first_response_at is None and ticket.first_response_due_at < now
     return late_answer or ticket.resolution_due_at < now
@@ -53,7 +56,7 @@ def is_overdue(ticket: Ticket, now: datetime) -> bool:
 def overdue_condition(now: datetime) -> ColumnElement[bool]:
     """The same rule as `is_overdue`, as SQL for the console's filter."""
     return and_(
-        Ticket.status.in_([TicketStatus.NEW, TicketStatus.OPEN]),
+        Ticket.status.in_(sorted(CLOCK_RUNNING)),
         or_(Ticket.resolution_due_at < now,
             and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at < now)),
     )
@@ -65,7 +68,7 @@ def due_within_condition(now: datetime, hours: int) -> ColumnElement[bool]:
     dashboard's "due within 4 hours" and the queue's `due_within` filter (a due time exactly `hours` away counts)."""
     horizon = now + timedelta(hours=hours)
     return and_(
-        Ticket.status.in_([TicketStatus.NEW, TicketStatus.OPEN]),
+        Ticket.status.in_(sorted(CLOCK_RUNNING)),
         or_(Ticket.resolution_due_at <= horizon,
             and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at <= horizon)),
     )
