@@ -57,6 +57,11 @@ class Config:
     SMTP_STARTTLS = False
     SMTP_TIMEOUT_SECONDS = 10
     MAIL_FROM = "Support <support@example.com>"
+    # Message-IDs end in @MAIL_DOMAIN (default: the domain of MAIL_FROM), so replies can be matched to what we sent
+    MAIL_DOMAIN: str | None = None
+    # replies to ticket mail go to this address with the ticket's signed token after a "+" (support+<token>@...);
+    # the default is MAIL_FROM's address. The receiving mailbox must accept plus-addressing.
+    MAIL_REPLY_ADDRESS: str | None = None
     MAIL_MAX_ATTEMPTS = 8
     MAIL_RETRY_BASE_SECONDS = 30  # backoff: base * 2**(attempt-1), capped below
     MAIL_CLAIM_SECONDS = 300  # a worker's lease on a batch of mail; a dead worker's messages are taken over after it
@@ -200,7 +205,7 @@ def load_config() -> dict:
 
     for name in ("CODE_ADD_FAILURES_PER_ACCOUNT", "CODE_ADD_FAILURES_PER_IP"):
         config[name] = _env(name, config[name])
-    for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "PUBLIC_URL", "STORAGE_DIR",
+    for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "MAIL_DOMAIN", "MAIL_REPLY_ADDRESS", "PUBLIC_URL", "STORAGE_DIR",
                  "SAMPLE_ZIP_PASSWORD", "YARA_RULES_DIR", "FTP_HOST", "FTP_PUBLIC_URL", "ACCOUNT_CLOSE_REQUESTS"):
         value = _env(name)
         if value is not None:

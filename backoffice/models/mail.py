@@ -31,6 +31,8 @@ class OutboxMessage(db.Model):
         # the console's outbox list: filter by template, newest first; look up by recipient
         Index("ix_outbox_messages_template_id", "template", "id"),
         Index("ix_outbox_messages_to_addr", "to_addr"),
+        # a reply's In-Reply-To/References is matched against what we sent
+        Index("ix_outbox_messages_message_id", "message_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +44,10 @@ class OutboxMessage(db.Model):
     template: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"), index=True)
+    # fixed when the message is queued, so retries send the same one and a reply can be matched to it
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    # the ticket a message is about, so a reply that quotes its Message-ID joins that ticket
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
