@@ -77,14 +77,29 @@ def prepare(backend: str, url: str, size: int, log) -> dict:
         db.session.commit()
         log(f"  loaded {size:,} rows a table in {time.perf_counter() - started:.1f}s ("
             + ", ".join(f"{table} {seconds:.1f}s" for table, seconds in COPY_SECONDS.items()) + ")")
-        terms = search_terms()
-        terms.update(ticket=ticket_number(size), customer_id=db.session.scalar(
-            text("SELECT customer_id FROM tickets WHERE number = :n"), {"n": ticket_number(size)}))
+        terms = _measured_terms(size)
         db.session.remove()
         db.engine.dispose()
     started = time.perf_counter()
     _refresh_statistics(backend, url, app)
     log(f"  statistics refreshed in {time.perf_counter() - started:.1f}s")
+    return terms
+
+
+def measured_terms(url: str, size: int) -> dict:
+    """What the measured pages need from a database loaded earlier (bench runs with --keep-databases)."""
+    app = create_app(seed_app_config(url))
+    with app.app_context():
+        terms = _measured_terms(size)
+        db.session.remove()
+        db.engine.dispose()
+    return terms
+
+
+def _measured_terms(size: int) -> dict:
+    terms = search_terms()
+    terms.update(ticket=ticket_number(size), customer_id=db.session.scalar(
+        text("SELECT customer_id FROM tickets WHERE number = :n"), {"n": ticket_number(size)}))
     return terms
 
 

@@ -49,11 +49,12 @@ def init_console(app: Flask) -> Admin:
     from backoffice.console.support import add_support_views
 
     add_support_views(admin)
-    from backoffice.console import profile, times
+    from backoffice.console import list_table, profile, times
 
     profile.register(admin)
 
     times.register(app)
+    list_table.register(app)
     app.after_request(_page_language)
     return admin
 

@@ -109,6 +109,7 @@ class StaffModelView(RoleGuard, ModelView):
     page_size = 50
     can_set_page_size = False
     list_template = "console/list.html"
+    search_in_filter_form = False  # True: the list's search is a field of its filter form, not the bar's box
     create_template = "console/create.html"
     edit_template = "console/edit.html"
     details_template = "console/details.html"

@@ -10,6 +10,7 @@ from flask_admin import expose
 
 from backoffice.clock import utcnow
 from backoffice.console.access import StaffBaseView, staff_role, write_required
+from backoffice.console.list_table import url_builder
 from backoffice.console.saved_views import SavedViewsMixin
 from backoffice.console.ticket_files import TicketFilesMixin
 from backoffice.console.ticket_page import TicketPageMixin
@@ -59,6 +60,7 @@ class TicketQueueView(SavedViewsMixin, TicketFilesMixin, TicketPageMixin, StaffB
             kind=queues.request_type_by_code(filters.queue), states=queues.STATES, ages=queues.AGES,
             products=db.session.query(Product).order_by(Product.name).limit(500).all(),
             staff_list=details.assignable_staff(), may_write=self.can_write(), customer=customer,
+            ticket_url=url_builder(".ticket_view", "number"), customer_url=url_builder("customers.details_view", "id"),
             title=_list_title(filters) + (f" of {customer.name or customer.email}" if customer else ""),
         ), status
 

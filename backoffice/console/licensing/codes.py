@@ -64,6 +64,7 @@ class ActivationCodeView(PlainFilterFormMixin, CodeBulkMixin, ScalableListMixin,
     list_template = "console/licensing/code_list.html"
 
     search_placeholder_text = "Code or its first 4+ characters, any shape"
+    search_in_filter_form = True  # the "Code" field of the filter form (templates/console/licensing/code_list.html)
     search_condition = staticmethod(code_search_condition)
     column_list = ["code", "product", "seats", "seats_taken", "valid_from", "expires_at"]
     column_details_list = ["code", "product", "seats", "seats_taken", "valid_from", "expires_at",

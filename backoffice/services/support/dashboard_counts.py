@@ -16,6 +16,7 @@ from sqlalchemy import literal, select
 
 from backoffice.models import SupportRequestType, Ticket
 from backoffice.models.support import ACTIVE_STATUSES
+from backoffice.models.types import one_of
 from backoffice.services.counting import Count, bounded_counts
 from backoffice.services.staff_profile import worked_queues
 from backoffice.services.support import reading, sla
@@ -33,7 +34,7 @@ class EngineerCounts:
 
 def engineer_counts(staff_id: int, now: datetime) -> EngineerCounts:
     queues = worked_queues(staff_id)
-    active = select(literal(1)).select_from(Ticket).where(Ticket.status.in_(ACTIVE_STATUSES))
+    active = select(literal(1)).select_from(Ticket).where(one_of(Ticket.status, ACTIVE_STATUSES))
     mine = active.where(Ticket.assignee_id == staff_id)
     queries = {
         "mine": mine,

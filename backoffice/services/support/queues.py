@@ -22,6 +22,7 @@ from backoffice.extensions import db
 from backoffice.inputs.numbers import bounded_int
 from backoffice.models import Customer, SupportRequestType, Ticket
 from backoffice.models.support import ACTIVE_STATUSES, TicketPriority, TicketStatus
+from backoffice.models.types import one_of
 from backoffice.services import ServiceError
 from backoffice.services.counting import Count
 from backoffice.services.customers import search_condition as customer_search
@@ -124,7 +125,7 @@ def status_condition(status: str) -> ColumnElement[bool] | None:
     if status == "any":
         return None
     if status == "active":
-        return Ticket.status.in_(ACTIVE_STATUSES)
+        return one_of(Ticket.status, ACTIVE_STATUSES)
     return Ticket.status == status
 
 
@@ -295,7 +296,7 @@ def count(filters: Filters, staff_id: int | None, first_page: tuple[list, int | 
 def queue_counts(staff_id: int | None) -> dict:
     """Active tickets per queue, mine, and unassigned (the console's sidebar), in one statement."""
     limit = current_app.config["QUEUE_COUNT_LIMIT"]
-    active = Ticket.status.in_(ACTIVE_STATUSES)
+    active = one_of(Ticket.status, ACTIVE_STATUSES)
     kinds = request_types()
     one = select(literal(1)).select_from(Ticket).where(active)
     columns = [_capped(one.where(Ticket.request_type_id == kind.id), limit).label(kind.code) for kind in kinds]

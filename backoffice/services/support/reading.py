@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from backoffice.extensions import db
 from backoffice.models import Ticket, TicketRead
 from backoffice.models.support import ACTIVE_STATUSES
+from backoffice.models.types import one_of
 
 
 def customer_wrote(ticket: Ticket, now: datetime) -> None:
@@ -44,7 +45,7 @@ def replied_condition() -> ColumnElement[bool]:
     """Active tickets where the customer wrote again after a first response and waits for the next answer (a
     ticket never answered is "waiting for a first response", which its due time tracks): the dashboard's
     "customer replied" and the queue's `replied` filter."""
-    return and_(Ticket.status.in_(ACTIVE_STATUSES), Ticket.unanswered_since.is_not(None),
+    return and_(one_of(Ticket.status, ACTIVE_STATUSES), Ticket.unanswered_since.is_not(None),
                 Ticket.first_response_at.is_not(None))
 
 

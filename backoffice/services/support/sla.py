@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, or_
 
 from backoffice.models import Ticket
 from backoffice.models.support import ACTIVE_STATUSES, TicketStatus
+from backoffice.models.types import one_of
 
 # the states whose due times count down: waiting pauses the clock, resolved and closed stop it
 CLOCK_RUNNING = frozenset({TicketStatus.NEW, TicketStatus.OPEN})
@@ -56,7 +57,7 @@ def is_overdue(ticket: Ticket, now: datetime) -> bool:
 def overdue_condition(now: datetime) -> ColumnElement[bool]:
     """The same rule as `is_overdue`, as SQL for the console's filter."""
     return and_(
-        Ticket.status.in_(sorted(CLOCK_RUNNING)),
+        one_of(Ticket.status, CLOCK_RUNNING),
         or_(Ticket.resolution_due_at < now,
             and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at < now)),
     )
@@ -68,7 +69,7 @@ def due_within_condition(now: datetime, hours: int) -> ColumnElement[bool]:
     dashboard's "due within 4 hours" and the queue's `due_within` filter (a due time exactly `hours` away counts)."""
     horizon = now + timedelta(hours=hours)
     return and_(
-        Ticket.status.in_(sorted(CLOCK_RUNNING)),
+        one_of(Ticket.status, CLOCK_RUNNING),
         or_(Ticket.resolution_due_at <= horizon,
             and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at <= horizon)),
     )
