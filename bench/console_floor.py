@@ -28,9 +28,9 @@ from bench import report
 from bench.console_app import BASELINE_ENDPOINT, BASELINE_URL, equal_filter_params
 from bench.console_seed import database_url, recreate_database
 from bench.floor_app import FLOOR_URL, create_bench_app
-from bench.floor_seed import prepare
+from bench.floor_seed import measured_terms, prepare
 from bench.http_timing import ConsoleSession, Timing, time_interleaved
-from bench.pg import PG_ADMIN_URL, drop_database
+from bench.pg import PG_ADMIN_URL, database_exists, drop_database
 from bench.report import log, measured_at, verdict, write_markdown
 from bench.server import BENCH_STAFF_EMAIL, BENCH_STAFF_PASSWORD, gunicorn, seed_app_config
 
@@ -73,8 +73,13 @@ def run_backend(backend: str, args, workdir: Path):
             sqlite_dir = workdir / f"sqlite-{size}"
             sqlite_dir.mkdir(parents=True, exist_ok=True)
             url = database_url(backend, args.pg_admin_url, f"{args.pg_prefix}_{size}", sqlite_dir)
-            recreate_database(backend, url, args.pg_admin_url)
-            pages = views(url, size, prepare(backend, url, size, log))
+            if args.reuse and backend == "postgresql" and database_exists(args.pg_admin_url,
+                                                                          f"{args.pg_prefix}_{size}"):
+                terms = measured_terms(url, size)  # loaded by an earlier run with --keep-databases
+            else:
+                recreate_database(backend, url, args.pg_admin_url)
+                terms = prepare(backend, url, size, log)
+            pages = views(url, size, terms)
             counts.update({(size, page): n for page, n in statement_counts(url, pages).items()})
             base = servers.enter_context(gunicorn(url, workdir / f"instance-{backend}-{size}", args.workers, APP))
             session = ConsoleSession(base, timeout=300)
@@ -99,6 +104,8 @@ def parse_args(argv):
     parser.add_argument("--pg-prefix", default="bench_floor",
                         help="database name prefix: <prefix>_<size> is dropped and created again on each run")
     parser.add_argument("--keep-databases", action="store_true", help="keep the loaded databases afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="PostgreSQL: time the databases an earlier --keep-databases run left, without loading")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--markdown", help="also write the table and verdicts to this file")
     args = parser.parse_args(argv)
