@@ -87,9 +87,11 @@ def prepare(backend: str, url: str, size: int, log) -> dict:
 
 
 def measured_terms(url: str, size: int) -> dict:
-    """What the measured pages need from a database loaded earlier (bench runs with --keep-databases)."""
+    """What the measured pages need from a database loaded earlier (bench runs with --keep-databases), brought
+    up to the code's schema first (migrations since the load add tables and columns, not rows)."""
     app = create_app(seed_app_config(url))
     with app.app_context():
+        upgrade(revision="heads")
         terms = _measured_terms(size)
         db.session.remove()
         db.engine.dispose()

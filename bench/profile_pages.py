@@ -7,6 +7,10 @@ The database is bench_floor_<size> on PostgreSQL (created and loaded as console_
 Each page prints its mean time per request and the share of each layer (own time of the functions in that
 library: Jinja's compiled templates and runtime, Flask-Admin, SQLAlchemy, the database driver, Werkzeug, Flask,
 the app's own code ...), then the functions with the most own time. The floor comes first: what every page pays.
+
+`--summary` prints instead, unprofiled, each page's median CPU time of the serving thread (which other work on
+the machine barely moves, unlike wall time), the part of it spent rendering templates, the statements' wall
+time, and the CPU time against the floor's.
 """
 
 from __future__ import annotations
@@ -64,6 +68,55 @@ def report_page(name: str, mean: float, stats: pstats.Stats, rounds: int, top: i
         print(f"    {own / rounds * 1000:6.3f} ms {ncalls // rounds:>6} calls  {where}")
 
 
+def summary(client, engine, pages, rounds: int) -> None:
+    import statistics
+
+    import flask_admin.base
+    from sqlalchemy import event
+
+    timings = {"sql": 0.0, "render": 0.0}
+    render = flask_admin.base.BaseView.render
+
+    def timed_render(view, template, **kwargs):
+        started = time.thread_time()
+        try:
+            return render(view, template, **kwargs)
+        finally:
+            timings["render"] += time.thread_time() - started
+
+    def before(_conn, _cursor, _statement, _params, context, _many):
+        context.bench_started = time.perf_counter()
+
+    def after(_conn, _cursor, _statement, _params, context, _many):
+        timings["sql"] += time.perf_counter() - context.bench_started
+
+    flask_admin.base.BaseView.render = timed_render
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    print(f"{'page':<42} {'CPU ms':>7} {'render':>7} {'SQL ms':>7} {'CPU vs floor':>12}")
+    floor = None
+    try:
+        for name, path, params, _expect in pages:
+            for _ in range(3):
+                client.get(path, query_string=params)
+            cpu, rendering, sql = [], [], []
+            for _ in range(rounds):
+                timings.update(sql=0.0, render=0.0)
+                started = time.thread_time()
+                client.get(path, query_string=params)
+                cpu.append(time.thread_time() - started)
+                rendering.append(timings["render"])
+                sql.append(timings["sql"])
+            median = statistics.median(cpu)
+            floor = floor or median
+            print(f"{name:<42} {median * 1000:7.1f} {statistics.median(rendering) * 1000:7.1f} "
+                  f"{statistics.median(sql) * 1000:7.1f} {median / floor:11.2f}x")
+    finally:
+        flask_admin.base.BaseView.render = render
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10000)
@@ -71,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", help="comma-separated page names (default: all of console_floor's)")
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--reuse", action="store_true", help="the database is already loaded: skip loading")
+    parser.add_argument("--summary", action="store_true", help="CPU, render and SQL time per page, unprofiled")
     parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
     args = parser.parse_args(argv)
     url = database_url("postgresql", args.pg_admin_url, f"bench_floor_{args.size}", None)
@@ -86,6 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     app = create_bench_app({**seed_app_config(url), "WTF_CSRF_ENABLED": False})
     client = app.test_client()
     client.post("/console/login", data={"email": BENCH_STAFF_EMAIL, "password": BENCH_STAFF_PASSWORD})
+    if args.summary:
+        from backoffice.extensions import db
+
+        with app.app_context():
+            engine = db.engine
+        summary(client, engine, pages, args.rounds)
+        return 0
     for name, path, params, _expect in pages:
         mean, stats = profile(client, path, params, args.rounds)
         report_page(f"{name} ({counts[name]} statements)", mean, stats, args.rounds, args.top)
