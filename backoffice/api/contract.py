@@ -13,6 +13,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 PROBLEM_TYPE = "application/problem+json"
+PROBLEM_CONTENT = {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
 class FieldProblemSchema(ma.Schema):
@@ -65,7 +66,7 @@ class ProblemApi(Api):
                     for status, response in responses.items():
                         if status.isdigit() and int(status) >= 400 and "$ref" not in response \
                                 and "content" not in response:
-                            response["content"] = {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+                            response["content"] = PROBLEM_CONTENT
                     for status in (401, 403, 406, 429):
                         responses.setdefault(str(status), {"$ref": f"#/components/responses/"
                                                                     f"{http.HTTPStatus(status).name}"})
@@ -75,8 +76,7 @@ class ProblemApi(Api):
             components = document.setdefault("components", {}).setdefault("responses", {})
             for status in http.HTTPStatus:
                 if status >= 400 and status.name not in components:
-                    components[status.name] = {"description": status.phrase,
-                                               "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                    components[status.name] = {"description": status.phrase, "content": PROBLEM_CONTENT}
             extension["document"] = document
         return extension["document"]
 

@@ -37,7 +37,8 @@ class TokenRefused(ServiceError):
         self.errors = errors
 
 
-def create_token(owner: StaffUser, name: str, scopes: list[str], days: int | None, actor: Actor) -> tuple[str, ApiToken]:
+def create_token(owner: StaffUser, name: str, scopes: list[str], days: int | None,
+                 actor: Actor) -> tuple[str, ApiToken]:
     """A new token for `owner` (committed) and its secret, which is never stored and never shown again."""
     errors = {}
     name = (name or "").strip()
