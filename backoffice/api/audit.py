@@ -43,9 +43,9 @@ class AuditPage(Page):
 
 
 @blueprint.route("/audit", methods=["GET"])
+@requires("audit", "read")
 @blueprint.arguments(AuditArgs, location="query", as_kwargs=True)
 @blueprint.response(200, AuditPage)
-@requires("audit", "read")
 def list_events(action=None, object_type=None, object_id=None, after=None):
     """Audit events, newest first; `action` (ix_audit_events_action_id) and object filters are index-backed."""
     query = select(AuditEvent)

@@ -86,10 +86,10 @@ def _code_id(raw: str) -> int | None:
 
 
 @blueprint.route("/codes/<string:code>", methods=["GET"])
+@requires("codes", "read")
 @blueprint.response(200, StandingOut, headers={"ETag": {"schema": {"type": "string"}}})
 @blueprint.alt_response(304, description="Not modified (If-None-Match)")
 @blueprint.alt_response(404, description="No such code")
-@requires("codes", "read")
 def lookup(code: str):
     """A code typed in any shape (lower case, spaces, odd hyphens, full-width) and its standing now."""
     if normalise_code(code) is None:
@@ -103,9 +103,9 @@ def lookup(code: str):
 
 
 @blueprint.route("/blacklist", methods=["POST"])
+@requires("codes", "write")
 @blueprint.arguments(BlacklistIn)
 @blueprint.response(201, StandingOut)
-@requires("codes", "write")
 def add(values):
     """Blacklist one code with a reason ("other" needs a note): through the console's blacklist service."""
     report = blacklist.blacklist_codes([blacklist.BlacklistLine(1, values["code"], values["reason"],
@@ -119,9 +119,9 @@ def add(values):
 
 
 @blueprint.route("/blacklist/<int:entry_id>", methods=["GET"])
+@requires("codes", "read")
 @blueprint.response(200, EntryOut, headers={"ETag": {"schema": {"type": "string"}}})
 @blueprint.alt_response(404, description="No such entry")
-@requires("codes", "read")
 def get_entry(entry_id: int):
     entry = db.session.get(BlacklistEntry, entry_id)
     if entry is None:
@@ -131,12 +131,12 @@ def get_entry(entry_id: int):
 
 
 @blueprint.route("/blacklist/<int:entry_id>/lift", methods=["POST"])
+@requires("codes", "write")
 @blueprint.arguments(LiftIn)
 @blueprint.doc(parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
 @blueprint.response(200, EntryOut)
 @blueprint.alt_response(404, description="No such entry")
 @blueprint.alt_response(412, description="The entry changed since the If-Match version")
-@requires("codes", "write")
 def lift(values, entry_id: int):
     """Lift an entry, saying why; the entry stays in the history."""
     entry = db.session.get(BlacklistEntry, entry_id)

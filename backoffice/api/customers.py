@@ -75,9 +75,9 @@ def summary(customer: Customer) -> dict:
 
 
 @blueprint.route("/customers", methods=["GET"])
+@requires("customers", "read")
 @blueprint.arguments(CustomerSearchArgs, location="query", as_kwargs=True)
 @blueprint.response(200, CustomerSearchResult)
-@requires("customers", "read")
 def search(q: str):
     """Customers found by the console's search box, newest first (at most 50)."""
     found = customer_lookup.lookup(q)  # ServiceError (too short) becomes a 422 problem on the field
@@ -87,10 +87,10 @@ def search(q: str):
 
 
 @blueprint.route("/customers/<int:customer_id>", methods=["GET"])
+@requires("customers", "read")
 @blueprint.response(200, CustomerOut, headers={"ETag": {"schema": {"type": "string"}}})
 @blueprint.alt_response(304, description="Not modified (If-None-Match)")
 @blueprint.alt_response(404, description="No such customer")
-@requires("customers", "read")
 def get_customer(customer_id: int):
     """One customer, with the newest 20 of their codes (with state), tickets and Virus Lab requests."""
     customer = db.session.get(Customer, customer_id)

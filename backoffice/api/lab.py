@@ -69,9 +69,9 @@ def _sample(sha256: str) -> Sample | None:
 
 
 @blueprint.route("/lab/samples", methods=["GET"])
+@requires("lab", "read")
 @blueprint.arguments(SampleSearchArgs, location="query", as_kwargs=True)
 @blueprint.response(200, SampleList)
-@requires("lab", "read")
 def search(hash: str):  # noqa: A002  the query argument's name
     """Samples with this hash (any of the four), with their metadata."""
     condition = queries.hash_condition(hash)
@@ -83,10 +83,10 @@ def search(hash: str):  # noqa: A002  the query argument's name
 
 
 @blueprint.route("/lab/samples/<string:sha256>", methods=["GET"])
+@requires("lab", "read")
 @blueprint.response(200, SampleOut, headers={"ETag": {"schema": {"type": "string"}}})
 @blueprint.alt_response(304, description="Not modified (If-None-Match)")
 @blueprint.alt_response(404, description="No such sample")
-@requires("lab", "read")
 def get_sample(sha256: str):
     """One sample's metadata, verdict and YARA matches. Its bytes are never served here."""
     sample = _sample(sha256)
@@ -97,12 +97,12 @@ def get_sample(sha256: str):
 
 
 @blueprint.route("/lab/samples/<string:sha256>/verdict", methods=["PUT"])
+@requires("lab", "write")
 @blueprint.arguments(VerdictIn)
 @blueprint.doc(parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
 @blueprint.response(200, SampleOut, headers={"ETag": {"schema": {"type": "string"}}})
 @blueprint.alt_response(404, description="No such sample")
 @blueprint.alt_response(412, description="The sample changed since the If-Match version")
-@requires("lab", "write")
 def set_verdict(values, sha256: str):
     """Set the sample's verdict: every waiting request holding it is answered, as in the console."""
     sample = _sample(sha256)

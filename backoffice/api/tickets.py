@@ -150,9 +150,9 @@ def _answer(ticket: Ticket, status: int = 200, headers: dict | None = None):
 
 
 @blueprint.route("/tickets", methods=["GET"])
+@requires("tickets", "read")
 @blueprint.arguments(TicketListArgs, location="query", as_kwargs=True)
 @blueprint.response(200, TicketPage)
-@requires("tickets", "read")
 def list_tickets(**_parsed):
     """The console's ticket list: its filters and sorts, newest first by default, 50 a page by keyset cursor."""
     args = request.args.to_dict()
@@ -171,13 +171,13 @@ def list_tickets(**_parsed):
 
 
 @blueprint.route("/tickets", methods=["POST"])
+@requires("tickets", "write")
 @blueprint.arguments(TicketCreate)
 @blueprint.response(201, TicketOut, headers=ETAG_HEADER)
 @blueprint.alt_response(200, schema=TicketOut, description="An earlier create with the same Idempotency-Key")
 @blueprint.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                             "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"},
                             "description": "Send the same key again to get the same ticket, not a second one"}])
-@requires("tickets", "write")
 def create_ticket(values):
     """File a request for a customer, checked by the portal wizard's rules (their products and codes)."""
     key = request.headers.get("Idempotency-Key")
@@ -192,10 +192,10 @@ def create_ticket(values):
 
 
 @blueprint.route("/tickets/<string:number>", methods=["GET"])
+@requires("tickets", "read")
 @blueprint.response(200, TicketOut, headers=ETAG_HEADER)
 @blueprint.alt_response(304, description="Not modified (If-None-Match)")
 @blueprint.alt_response(404, description="No such ticket")
-@requires("tickets", "read")
 def get_ticket(number: str):
     """One ticket with its whole thread, internal notes included."""
     ticket = _ticket(number)
@@ -224,12 +224,12 @@ def _with_version(number: str, write):
 
 
 @blueprint.route("/tickets/<string:number>/replies", methods=["POST"])
+@requires("tickets", "write")
 @blueprint.arguments(ReplyIn)
 @blueprint.doc(parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
 @blueprint.response(200, TicketOut, headers=ETAG_HEADER)
 @blueprint.alt_response(404, description="No such ticket")
 @blueprint.alt_response(412, description="The ticket changed since the If-Match version")
-@requires("tickets", "write")
 def reply(values, number: str):
     """Answer the customer (mailed to them), optionally changing the state with it."""
     return _with_version(number, lambda ticket, seen: correspondence.staff_reply(
@@ -237,12 +237,12 @@ def reply(values, number: str):
 
 
 @blueprint.route("/tickets/<string:number>/notes", methods=["POST"])
+@requires("tickets", "write")
 @blueprint.arguments(NoteIn)
 @blueprint.doc(parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
 @blueprint.response(200, TicketOut, headers=ETAG_HEADER)
 @blueprint.alt_response(404, description="No such ticket")
 @blueprint.alt_response(412, description="The ticket changed since the If-Match version")
-@requires("tickets", "write")
 def note(values, number: str):
     """An internal note: staff only, the customer is not told."""
     return _with_version(number, lambda ticket, seen: correspondence.staff_reply(
@@ -250,12 +250,12 @@ def note(values, number: str):
 
 
 @blueprint.route("/tickets/<string:number>", methods=["PATCH"])
+@requires("tickets", "write")
 @blueprint.arguments(TicketChange)
 @blueprint.doc(parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
 @blueprint.response(200, TicketOut, headers=ETAG_HEADER)
 @blueprint.alt_response(404, description="No such ticket")
 @blueprint.alt_response(412, description="The ticket changed since the If-Match version")
-@requires("tickets", "write")
 def change(values, number: str):
     """Change state, priority, assignee or type (which moves the ticket to another queue)."""
     changes = {name: values[name] for name in ("status", "priority") if values.get(name)}
