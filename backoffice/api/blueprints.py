@@ -56,5 +56,8 @@ def limited(blueprint: Blueprint) -> Blueprint:
     """Every route of `blueprint` under the per-token rate limit (API_RATE_LIMIT)."""
     from backoffice.extensions import limiter
 
-    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=auth.rate_limit_key)(blueprint)
+    # the limiter and the blueprints live as long as the process, apps come and go (tests): add the limit once
+    if not getattr(blueprint, "rate_limited", False):
+        limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=auth.rate_limit_key)(blueprint)
+        blueprint.rate_limited = True
     return blueprint
