@@ -137,3 +137,42 @@ def test_an_event_rolled_back_with_its_change_sends_nothing(app, make):
     db.session.rollback()
     assert db.session.scalars(select(WebhookDelivery)).all() == []
     assert db.session.scalars(select(Job).where(Job.kind == webhooks.DELIVER)).all() == []
+
+
+def test_a_receiver_down_for_hours_is_retried_with_backoff_for_a_day_then_failed(app, make):
+    """In-process worker runs with the clock moved to each retry: the waits double (capped), attempts go on
+    through an hour-long outage and beyond, and a day after the event the delivery is marked failed."""
+    from datetime import timedelta
+
+    from backoffice.clock import set_now, utcnow
+    from backoffice.jobs.worker import run_due
+
+    admin = make.staff("admin")
+    webhooks.create_subscription("http://127.0.0.1:9/down", ["code.added"], None,
+                                 Actor("staff", admin.id, admin.email))
+    webhooks.emit("code.added", {"code": "AAAAA-BBBBB-CCCCC-DDDDD"})
+    db.session.commit()
+    delivery = db.session.scalar(select(WebhookDelivery))
+    start = utcnow()
+    waits, now = [], start
+    try:
+        for _ in range(40):
+            set_now(now)
+            run_due(kind_names=[webhooks.DELIVER])
+            job = db.session.scalar(select(Job).where(Job.kind == webhooks.DELIVER))
+            if job.state != "queued":
+                break
+            waits.append((job.run_after - now).total_seconds())
+            now = job.run_after
+    finally:
+        set_now(None)
+    db.session.expire_all()
+    delivery = db.session.get(WebhookDelivery, delivery.id)
+    assert delivery.state == DeliveryState.FAILED
+    base = app.config["WEBHOOK_RETRY_BASE_SECONDS"]
+    assert waits[:3] == [base, base * 2, base * 4]
+    assert max(waits) == app.config["JOB_RETRY_MAX_SECONDS"]
+    attempts = db.session.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery.id)).all()
+    last_try = max(a.attempted_at for a in attempts)
+    assert timedelta(hours=1) < last_try - start <= timedelta(hours=app.config["WEBHOOK_RETRY_HOURS"])
+    assert all(a.status_code is None and a.error for a in attempts)
