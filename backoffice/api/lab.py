@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
+
 import marshmallow as ma
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from backoffice.api.auth import actor, requires
@@ -11,9 +16,10 @@ from backoffice.api.etags import body_etag, check_if_match, json_response
 from backoffice.api.problems import problem
 from backoffice.api.schemas import dump_time
 from backoffice.extensions import db
-from backoffice.inputs.json_fields import Text
-from backoffice.models import Sample, Verdict
+from backoffice.inputs.json_fields import Id, Text
+from backoffice.models import Customer, CustomerStatus, RequestType, Sample, Verdict
 from backoffice.services.viruslab import queries, submissions
+from backoffice.storage import BlobTooLarge, store_stream
 
 blueprint = api_blueprint("lab", "Virus Lab: samples by hash, their metadata, verdicts")
 SEARCH_LIMIT = 50
@@ -48,6 +54,23 @@ class VerdictIn(ma.Schema):
     verdict = ma.fields.String(required=True, validate=ma.validate.OneOf([v.value for v in Verdict]))
     detection_name = Text(allow_none=True, max_length=255, metadata={"description": "Needed for malicious and pua"})
     notes = Text(allow_none=True, multiline=True, max_length=10_000)
+
+
+class SubmissionIn(ma.Schema):
+    customer_id = Id(required=True, metadata={"description": "Whose request it is: the answer is mailed to them"})
+    request_type = ma.fields.String(required=True, validate=ma.validate.OneOf([t.value for t in RequestType]))
+    description = Text(required=True, multiline=True, validate=ma.validate.Length(min=1, max=20_000))
+    product = Text(required=True, validate=ma.validate.Length(min=1, max=160))
+    last_update_date = ma.fields.Date(required=True, metadata={"description": "The last database update"})
+    detection_seen = Text(allow_none=True, max_length=255)
+    file_name = Text(allow_none=True, max_length=255)
+    file_base64 = ma.fields.String(allow_none=True, metadata={"description": "The file, base64-encoded"})
+
+
+class SubmissionOut(ma.Schema):
+    number = ma.fields.String(required=True)
+    state = ma.fields.String(required=True)
+    sample = ma.fields.String(allow_none=True, metadata={"description": "The file's SHA-256"})
 
 
 def sample_payload(sample: Sample) -> dict:
@@ -115,3 +138,37 @@ def set_verdict(values, sha256: str):
                                      values.get("notes"))
     payload = sample_payload(sample)
     return json_response(payload, body_etag(payload))
+
+
+@blueprint.route("/lab/submissions", methods=["POST"])
+@requires("lab", "write")
+@blueprint.arguments(SubmissionIn)
+@blueprint.response(202, SubmissionOut)
+@blueprint.alt_response(413, description="The file is larger than SAMPLE_MAX_BYTES")
+def submit(values):
+    """File a Virus Lab request for a customer; the file is stored at once and analysed by a job (202)."""
+    customer = db.session.get(Customer, values["customer_id"])
+    if customer is None or customer.status != CustomerStatus.ACTIVE:
+        return problem(422, "There is no active customer with this id.",
+                       [{"name": "customer_id", "in": "body", "detail": "No active customer has this id."}])
+    blob = None
+    if values.get("file_base64"):
+        limit = current_app.config["SAMPLE_MAX_BYTES"]
+        if len(values["file_base64"]) > (limit + 2) // 3 * 4 + 4:
+            return problem(413, f"The file is larger than the limit of {limit:,} bytes.")
+        try:
+            data = base64.b64decode(values["file_base64"], validate=True)
+        except (binascii.Error, ValueError):
+            return problem(422, "The file is not valid base64.", [{"name": "file_base64", "in": "body",
+                                                                   "detail": "Not valid base64."}])
+        try:
+            blob = store_stream(io.BytesIO(data), max_bytes=limit)
+        except BlobTooLarge:
+            return problem(413, f"The file is larger than the limit of {limit:,} bytes.")
+    form = submissions.RequestForm(values["request_type"], values["description"], values["product"],
+                                   values["last_update_date"], values.get("detection_seen"),
+                                   values.get("file_name") or ("sample.bin" if blob else None))
+    submission = submissions.create_submission(actor(), customer, form, blob)  # ServiceError: 422
+    location = {"Location": url_for("api_lab.get_sample", sha256=blob.sha256)} if blob else None
+    return json_response({"number": submission.number, "state": submission.state,
+                          "sample": blob.sha256 if blob else None}, status=202, headers=location)

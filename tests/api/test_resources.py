@@ -97,3 +97,36 @@ def test_each_token_has_its_own_rate_limit_with_retry_after(app, client, make):
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
     assert limited.content_type == "application/problem+json"
     assert client.get("/api/v1/audit", headers=other).status_code == 200
+
+
+def test_a_lab_file_is_stored_and_its_analysis_queued_as_a_job(app, client, make):
+    import base64
+    import hashlib
+
+    from backoffice.models import Job, Submission
+    from backoffice.security import Actor
+    from backoffice.services import webhooks
+    from backoffice.services.viruslab.analysis import ANALYSE
+
+    rows = seed(make)
+    analyst = make.staff("analyst")
+    webhooks.create_subscription("http://127.0.0.1:9/lab", ["lab.request_submitted"], None,
+                                 Actor("staff", analyst.id, analyst.email))
+    auth = bearer(token_for(analyst))
+    data = b"MZ" + b"\x00" * 100
+    body = {"customer_id": rows["customer"].id, "request_type": "unknown_malware", "description": "It hides.",
+            "product": "Anti-Virus 21", "last_update_date": "2026-11-30", "file_name": "odd.exe",
+            "file_base64": base64.b64encode(data).decode()}
+    answer = client.post("/api/v1/lab/submissions", headers=auth, json=body)
+    assert answer.status_code == 202, answer.json
+    assert answer.json["sample"] == hashlib.sha256(data).hexdigest() and answer.json["state"] == "received"
+    submission = db.session.scalar(select(Submission).where(Submission.number == answer.json["number"]))
+    assert db.session.get(Job, submission.analysis_job_id).kind == ANALYSE  # the worker analyses it, not the request
+    assert client.get(answer.headers["Location"], headers=auth).json["size"] == len(data)
+    from backoffice.models import WebhookDelivery
+
+    assert [d.event for d in db.session.scalars(select(WebhookDelivery))] == ["lab.request_submitted"]
+    bad = client.post("/api/v1/lab/submissions", headers=auth, json={**body, "file_base64": "not base64!"})
+    assert bad.status_code == 422 and bad.json["errors"][0]["name"] == "file_base64"
+    missing = client.post("/api/v1/lab/submissions", headers=auth, json={**body, "file_base64": None})
+    assert missing.status_code == 422 and missing.json["errors"][0]["name"] == "sample"
