@@ -135,6 +135,10 @@ class Config:
     WEBHOOK_RETRY_HOURS = 24  # a delivery is retried this long after its event, then marked failed
     WEBHOOK_LEASE_SECONDS = 60
     WEBHOOK_TIMEOUT_SECONDS = 10
+    # a codes CSV sent through the API is imported by a job (all or nothing, as the console's upload)
+    CODE_IMPORT_JOB_MAX_ATTEMPTS = 3
+    CODE_IMPORT_JOB_RETRY_BASE_SECONDS = 60
+    CODE_IMPORT_JOB_LEASE_SECONDS = 3600
     ACTIVATION_TOKEN_HOURS = 5 * 24
     PASSWORD_RESET_TOKEN_HOURS = 1
     EMAIL_CHANGE_TOKEN_HOURS = 24

@@ -4,6 +4,7 @@ the blacklist: add a code with a reason, lift an entry with a note."""
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import url_for
 from sqlalchemy import select
 
 from backoffice.api.auth import actor, requires
@@ -13,8 +14,9 @@ from backoffice.api.problems import problem
 from backoffice.api.schemas import dump_time
 from backoffice.extensions import db
 from backoffice.inputs.json_fields import Text
-from backoffice.models import ActivationCode, BlacklistEntry, BlacklistReason
-from backoffice.services.licensing import blacklist
+from backoffice.models import ActivationCode, BlacklistEntry, BlacklistReason, Job
+from backoffice.services.labels import JOB_KIND_LABELS
+from backoffice.services.licensing import blacklist, import_jobs
 from backoffice.services.licensing.normalise import FORMAT_HELP, normalise_code
 from backoffice.services.licensing.states import standing
 
@@ -148,3 +150,46 @@ def lift(values, entry_id: int):
     entry = blacklist.lift_entry(entry.id, values["note"], actor())  # ServiceError: already lifted (422)
     payload = entry_payload(entry)
     return json_response(payload, body_etag(payload))
+
+
+class ImportIn(ma.Schema):
+    csv = ma.fields.String(required=True, validate=ma.validate.Length(min=1),
+                           metadata={"description": "code,product,seats,valid_from,expires_at lines, with that header"})
+    dry_run = ma.fields.Boolean(load_default=False, metadata={"description": "Check every line, write nothing"})
+
+
+class ImportOut(ma.Schema):
+    job_id = ma.fields.Integer(required=True)
+    state = ma.fields.String(required=True, metadata={"description": "queued, running, done or failed"})
+    attempts = ma.fields.Integer(required=True)
+    error = ma.fields.String(allow_none=True)
+    report = ma.fields.Dict(allow_none=True, metadata={"description": "ok, summary, checked, written, errors"})
+
+
+def import_payload(job: Job) -> dict:
+    return {"job_id": job.id, "state": job.state, "attempts": job.attempts, "error": job.last_error,
+            "report": import_jobs.report_of(job.id)}
+
+
+@blueprint.route("/codes/imports", methods=["POST"])
+@requires("codes", "write")
+@blueprint.arguments(ImportIn)
+@blueprint.response(202, ImportOut)
+def start_import(values):
+    """Import codes from CSV as a job (all or nothing, every bad line reported); poll the Location for the result."""
+    data = values["csv"].encode("utf-8", "surrogateescape")
+    job = import_jobs.queue_import(data, actor(), values["dry_run"])  # ServiceError (too large): 422
+    return json_response(import_payload(job), status=202,
+                         headers={"Location": url_for(".import_status", job_id=job.id)})
+
+
+@blueprint.route("/codes/imports/<int:job_id>", methods=["GET"])
+@requires("codes", "write")
+@blueprint.response(200, ImportOut)
+@blueprint.alt_response(404, description="No such import")
+def import_status(job_id: int):
+    """Where an import is: waiting, running, done (with its report) or failed (with why)."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != import_jobs.IMPORT:
+        return problem(404, f"There is no {JOB_KIND_LABELS[import_jobs.IMPORT].lower()} job with this id.")
+    return json_response(import_payload(job))

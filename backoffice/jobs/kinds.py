@@ -25,6 +25,7 @@ HANDLER_MODULES = (
     "backoffice.services.privacy_export",
     "backoffice.services.support.file_checks",
     "backoffice.services.webhooks",
+    "backoffice.services.licensing.import_jobs",
 )
 
 

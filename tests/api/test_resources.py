@@ -130,3 +130,26 @@ def test_a_lab_file_is_stored_and_its_analysis_queued_as_a_job(app, client, make
     assert bad.status_code == 422 and bad.json["errors"][0]["name"] == "file_base64"
     missing = client.post("/api/v1/lab/submissions", headers=auth, json={**body, "file_base64": None})
     assert missing.status_code == 422 and missing.json["errors"][0]["name"] == "sample"
+
+
+def test_a_codes_csv_is_imported_by_a_job_all_or_nothing(app, client, make):
+    from backoffice.jobs.worker import run_due
+    from backoffice.services.licensing.import_jobs import IMPORT
+
+    rows = seed(make)
+    auth = bearer(token_for(make.staff("admin")))
+    name = rows["product"].name
+    good = (f"code,product,seats,valid_from,expires_at\nZZZZZ-ZZZZZ-ZZZZZ-ZZZZ1,{name},2,2026-01-01,2027-01-01\n"
+            f"ZZZZZ-ZZZZZ-ZZZZZ-ZZZZ2,{name},1,2026-01-01,2027-01-01\n")
+    queued = client.post("/api/v1/codes/imports", headers=auth, json={"csv": good})
+    assert queued.status_code == 202 and queued.json["state"] == "queued" and queued.json["report"] is None
+    assert db.session.scalar(select(ActivationCode).where(ActivationCode.code == "ZZZZZ-ZZZZZ-ZZZZZ-ZZZZ1")) is None
+    run_due(kind_names=[IMPORT])
+    done = client.get(queued.headers["Location"], headers=auth).json
+    assert done["state"] == "done" and done["report"]["written"] == 2 and done["report"]["ok"] is True
+    bad = client.post("/api/v1/codes/imports", headers=auth,
+                      json={"csv": good.replace("ZZZZ1", "ZZZZ3").replace(",2,", ",many,")})
+    run_due(kind_names=[IMPORT])
+    failed = client.get(bad.headers["Location"], headers=auth).json
+    assert failed["state"] == "failed" and failed["report"]["ok"] is False and "line 2" in failed["report"]["errors"]
+    assert db.session.scalar(select(ActivationCode).where(ActivationCode.code == "ZZZZZ-ZZZZZ-ZZZZZ-ZZZZ3")) is None

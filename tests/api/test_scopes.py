@@ -12,6 +12,7 @@ from backoffice.services.api_scopes import AREAS, allowed_scopes, role_allows
 from tests.api.helpers import bearer, token_for
 
 SAMPLE = {"number": "TS-2026-000001", "customer_id": "1", "code": "AAAAA-BBBBB-CCCCC-DDDDD", "entry_id": "1",
+          "job_id": "1",
           "sha256": "a" * 64}
 
 
