@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from backoffice.api.auth import requires
 from backoffice.api.blueprints import api_blueprint
-from backoffice.api.etags import json_response
+from backoffice.api.etags import body_etag, json_response
 from backoffice.api.schemas import Page, dump_time
 from backoffice.extensions import db
 from backoffice.inputs.json_fields import Id, Text
@@ -60,8 +60,9 @@ def list_events(action=None, object_type=None, object_id=None, after=None):
     rows = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1)))
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    return json_response({"items": [{
+    payload = {"items": [{
         "id": e.id, "created_at": dump_time(e.created_at), "actor_type": e.actor_type, "actor_id": e.actor_id,
         "actor": e.actor_label, "action": e.action, "object_type": e.object_type, "object_id": e.object_id,
         "before": e.before, "after": e.after, "ip": e.ip} for e in rows],
-        "next_cursor": str(rows[-1].id) if more else None})
+        "next_cursor": str(rows[-1].id) if more else None}
+    return json_response(payload, body_etag(payload))

@@ -14,7 +14,7 @@ from backoffice.api.schemas import dump_time
 from backoffice.extensions import db
 from backoffice.inputs.json_fields import Text
 from backoffice.models import Customer
-from backoffice.services import customer_lookup
+from backoffice.services import ServiceError, customer_lookup
 from backoffice.services.customer_overview import customer_overview
 
 blueprint = api_blueprint("customers", "Customers: search, and one customer's codes, tickets and lab requests")
@@ -80,10 +80,14 @@ def summary(customer: Customer) -> dict:
 @blueprint.response(200, CustomerSearchResult)
 def search(q: str):
     """Customers found by the console's search box, newest first (at most 50)."""
-    found = customer_lookup.lookup(q)  # ServiceError (too short) becomes a 422 problem on the field
+    try:
+        found = customer_lookup.lookup(q)
+    except ServiceError as error:  # too short to search
+        return problem(422, error.message, [{"name": "q", "in": "query", "detail": error.message}])
     rows = db.session.scalars(select(Customer).where(found.condition).order_by(Customer.id.desc())
                               .limit(SEARCH_LIMIT))
-    return json_response({"matched_as": found.kind, "items": [summary(c) for c in rows]})
+    payload = {"matched_as": found.kind, "items": [summary(c) for c in rows]}
+    return json_response(payload, body_etag(payload))
 
 
 @blueprint.route("/customers/<int:customer_id>", methods=["GET"])

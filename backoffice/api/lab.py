@@ -102,7 +102,8 @@ def search(hash: str):  # noqa: A002  the query argument's name
         detail = "Give an MD5, SHA-1, SHA-256 or SHA-512 in hex."
         return problem(422, detail, [{"name": "hash", "in": "query", "detail": detail}])
     rows = db.session.scalars(select(Sample).where(condition).order_by(Sample.id).limit(SEARCH_LIMIT))
-    return json_response({"items": [sample_payload(sample) for sample in rows]})
+    payload = {"items": [sample_payload(sample) for sample in rows]}
+    return json_response(payload, body_etag(payload))
 
 
 @blueprint.route("/lab/samples/<string:sha256>", methods=["GET"])

@@ -8,7 +8,7 @@ from flask import request, url_for
 
 from backoffice.api.auth import actor, requires
 from backoffice.api.blueprints import api_blueprint
-from backoffice.api.etags import json_response, stale_problem, ticket_etag, ticket_if_match
+from backoffice.api.etags import body_etag, json_response, stale_problem, ticket_etag, ticket_if_match
 from backoffice.api.problems import problem, service_problem
 from backoffice.api.schemas import Page, dump_time
 from backoffice.extensions import db
@@ -167,7 +167,8 @@ def list_tickets(**_parsed):
     headers = {}
     if next_after:
         headers["Link"] = f'<{url_for(".list_tickets", **filters.as_args(after=next_after))}>; rel="next"'
-    return json_response({"items": [summary(t) for t in rows], "next_cursor": next_after}, headers=headers)
+    payload = {"items": [summary(t) for t in rows], "next_cursor": next_after}
+    return json_response(payload, body_etag(payload), headers=headers)
 
 
 @blueprint.route("/tickets", methods=["POST"])

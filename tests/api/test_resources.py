@@ -153,3 +153,15 @@ def test_a_codes_csv_is_imported_by_a_job_all_or_nothing(app, client, make):
     failed = client.get(bad.headers["Location"], headers=auth).json
     assert failed["state"] == "failed" and failed["report"]["ok"] is False and "line 2" in failed["report"]["errors"]
     assert db.session.scalar(select(ActivationCode).where(ActivationCode.code == "ZZZZZ-ZZZZZ-ZZZZZ-ZZZZ3")) is None
+
+
+def test_customer_search_reads_the_term_as_the_console_does(app, client, make):
+    rows = seed(make)
+    auth = bearer(token_for(make.staff("support")))
+    by_ticket = client.get(f"/api/v1/customers?q={rows['ticket'].number.lower()}", headers=auth).json
+    assert by_ticket["matched_as"] == "ticket" and by_ticket["items"][0]["id"] == rows["customer"].id
+    by_mail = client.get("/api/v1/customers?q=buyer@example.com", headers=auth).json
+    assert by_mail["matched_as"] == "email" and len(by_mail["items"]) == 1
+    short = client.get("/api/v1/customers?q=ab", headers=auth)
+    assert short.status_code == 422 and short.json["errors"] == [
+        {"name": "q", "in": "query", "detail": short.json["detail"]}]
