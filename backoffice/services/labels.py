@@ -37,7 +37,7 @@ JOB_KIND_LABELS = {
     "support.check_file": "Check a ticket file", "privacy.export": "Build a customer's data export",
     "privacy.export_expire": "Delete an expired data export", "accounts.registration": "Registration mail",
     "accounts.password_reset": "Password reset mail", "accounts.legacy_claim": "Imported account claim mail",
-    "webhook.deliver": "Deliver a webhook", "licensing.import_codes": "Import activation codes",
+    "licensing.import_codes": "Import activation codes",
 }
 
 
