@@ -125,6 +125,20 @@ class Config:
     FILE_CHECK_LEASE_SECONDS = 300
     # the customer's files on a "Virus disinfection" request go to the Virus Lab as lab requests by themselves
     VIRUSLAB_AUTO_SEND_DISINFECTION = True
+    # The REST API (/api/v1): staff personal access tokens, a rate limit per token, webhooks
+    API_TOKEN_MAX_DAYS = 365  # the longest life a token can be given
+    API_TOKEN_USE_WRITE_SECONDS = 60  # a token's last-used time is written at most this often
+    API_RATE_LIMIT = "120 per minute;3000 per hour"  # per token
+    API_PAGE_SIZE = 50  # list pages (a client may ask for fewer with ?limit=)
+    WEBHOOK_MAX_ATTEMPTS = 20  # with the backoff below, more than the retry window needs
+    WEBHOOK_RETRY_BASE_SECONDS = 30  # the n-th retry waits base * 2**(n-1) seconds, capped by JOB_RETRY_MAX_SECONDS
+    WEBHOOK_RETRY_HOURS = 24  # a delivery is retried this long after its event, then marked failed
+    WEBHOOK_LEASE_SECONDS = 60
+    WEBHOOK_TIMEOUT_SECONDS = 10
+    # a codes CSV sent through the API is imported by a job (all or nothing, as the console's upload)
+    CODE_IMPORT_JOB_MAX_ATTEMPTS = 3
+    CODE_IMPORT_JOB_RETRY_BASE_SECONDS = 60
+    CODE_IMPORT_JOB_LEASE_SECONDS = 3600
     ACTIVATION_TOKEN_HOURS = 5 * 24
     PASSWORD_RESET_TOKEN_HOURS = 1
     EMAIL_CHANGE_TOKEN_HOURS = 24
@@ -277,6 +291,10 @@ def load_config() -> dict:
     if not config["YARA_TIMEOUT_SECONDS"] < config["FILE_CHECK_LEASE_SECONDS"]:
         raise RuntimeError("FILE_CHECK_LEASE_SECONDS must exceed YARA_TIMEOUT_SECONDS (a ticket file's scan must "
                            "end before the worker's lease on its check)")
+    config["API_RATE_LIMIT"] = _env("API_RATE_LIMIT", config["API_RATE_LIMIT"])
+    for name in ("API_TOKEN_MAX_DAYS", "WEBHOOK_MAX_ATTEMPTS", "WEBHOOK_RETRY_BASE_SECONDS", "WEBHOOK_RETRY_HOURS",
+                 "WEBHOOK_TIMEOUT_SECONDS"):
+        config[name] = _env_int(name, config[name])
     config["SMTP_STARTTLS"] = _env_bool("SMTP_STARTTLS", config["SMTP_STARTTLS"])
     config["CAPTCHA_ENABLED"] = _env_bool("CAPTCHA_ENABLED", config["CAPTCHA_ENABLED"])
     config["VIRUSLAB_AUTO_SEND_DISINFECTION"] = _env_bool("VIRUSLAB_AUTO_SEND_DISINFECTION",

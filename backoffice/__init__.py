@@ -33,6 +33,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_console(app)
 
+    from backoffice.api import init_api
+
+    init_api(app)
+
     from backoffice.cli import register_commands
 
     register_commands(app)

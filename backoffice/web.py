@@ -111,6 +111,10 @@ def init_app(app: Flask) -> None:
 
 def _error_page(code: int, message: str | None):
     title = ERROR_TITLES.get(code, "Error")
+    if request.path.startswith("/api/v1/") and not request.path.startswith("/api/v1/docs"):  # scripts read problems
+        from backoffice.api.problems import problem
+
+        return problem(code, message), code
     if request.path == "/console" or request.path.startswith("/console/"):  # staff read it in the console's look
         from backoffice.console.errors import console_error_page
 

@@ -52,6 +52,10 @@ def init_console(app: Flask) -> Admin:
     from backoffice.console import list_table, profile, times
 
     profile.register(admin)
+    from backoffice.console import api_tokens, webhooks
+
+    api_tokens.register(admin)
+    webhooks.register(admin)
 
     times.register(app)
     list_table.register(app)

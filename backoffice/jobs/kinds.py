@@ -24,6 +24,8 @@ HANDLER_MODULES = (
     "backoffice.services.viruslab.analysis",
     "backoffice.services.privacy_export",
     "backoffice.services.support.file_checks",
+    "backoffice.services.webhooks",
+    "backoffice.services.licensing.import_jobs",
 )
 
 

@@ -8,6 +8,7 @@ from backoffice.models.accounts import (
     StaffUser,
     TokenPurpose,
 )
+from backoffice.models.api_tokens import ApiToken
 from backoffice.models.audit import AuditEvent
 from backoffice.models.captcha import CaptchaChallenge
 from backoffice.models.courses import Course, Enrollment
@@ -55,8 +56,14 @@ from backoffice.models.viruslab import (
     YaraRule,
     YaraScan,
 )
+from backoffice.models.webhooks import DeliveryState, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "ApiToken",
+    "DeliveryState",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "Attachment",
     "CannedResponse",
     "Rating",

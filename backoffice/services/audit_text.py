@@ -67,6 +67,11 @@ ACTION_LABELS = {
     "code.transfer_granted": "Extra code transfer allowed", "codes.generated": "Codes generated",
     "codes.imported": "Codes imported", "blacklist.added": "Codes blacklisted",
     "blacklist.lifted": "Blacklist entry lifted",
+    # the REST API and webhooks
+    "api_token.created": "API token made", "api_token.revoked": "API token revoked",
+    "api.request": "API request with a token", "codes.import_queued": "Code import queued",
+    "codes.import_finished": "Code import finished", "webhook.subscription_created": "Webhook subscription added",
+    "webhook.replayed": "Webhook delivery sent again",
     "product.created": "Product created", "product.updated": "Product changed",
     # courses, news, canned responses
     "course.created": "Course created", "course.updated": "Course changed", "course.deleted": "Course deleted",

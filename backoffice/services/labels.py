@@ -37,6 +37,7 @@ JOB_KIND_LABELS = {
     "support.check_file": "Check a ticket file", "privacy.export": "Build a customer's data export",
     "privacy.export_expire": "Delete an expired data export", "accounts.registration": "Registration mail",
     "accounts.password_reset": "Password reset mail", "accounts.legacy_claim": "Imported account claim mail",
+    "licensing.import_codes": "Import activation codes",
 }
 
 

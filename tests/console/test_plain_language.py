@@ -28,6 +28,7 @@ OTHER_PAGES = {"dashboard": "/console/", "tickets": "/console/tickets/", "ticket
                "ratings": "/console/tickets/ratings", "profile": "/console/profile/",
                "codes-generate": "/console/codes/generate", "codes-import": "/console/codes/import",
                "blacklist-add": "/console/blacklist/add", "blacklist-import": "/console/blacklist/import",
+               "webhooks": "/console/webhooks/", "api-tokens": "/console/api-tokens/",
                "missing": "/console/no-such-page"}
 KINDS = ("list", "details", "edit")
 

@@ -12,7 +12,7 @@ from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.models import ActivationCode, BlacklistEntry, BlacklistReason
 from backoffice.security import Actor
-from backoffice.services import ServiceError
+from backoffice.services import ServiceError, webhooks
 from backoffice.services.audit import record
 from backoffice.services.csv_files import CsvRows
 from backoffice.services.licensing.normalise import FORMAT_HELP, normalise_code
@@ -77,6 +77,8 @@ def blacklist_codes(lines: Iterable[BlacklistLine], actor: Actor, dry_run: bool 
         "count": len(codes), "codes": codes[:AUDITED_CODES_PER_EVENT],
         "reasons": sorted({item.reason for item in wanted.values()}),
     })
+    webhooks.emit("code.blacklisted", {"count": len(codes), "codes": codes[:AUDITED_CODES_PER_EVENT],
+                                       "reasons": sorted({item.reason for item in wanted.values()})})
     db.session.commit()
     report.written = len(rows)
     return report

@@ -23,6 +23,7 @@ from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.models import ActivationCode, CodeRegistration, CodeState, Customer, Product
 from backoffice.security import Actor
+from backoffice.services import webhooks
 from backoffice.services.audit import record
 from backoffice.services.licensing.normalise import normalise_code
 from backoffice.services.licensing.states import (
@@ -122,6 +123,7 @@ def add_in_transaction(customer: Customer, canonical: str, actor: Actor) -> AddO
     record(actor, "code.added", registration, after={
         "code": canonical, "customer_id": customer.id, "transfer": is_transfer, "used_granted_transfer": use_grant,
     })
+    webhooks.emit("code.added", {"code": canonical, "customer_id": customer.id, "transfer": is_transfer})
     return AddOutcome(AddResult.ADDED, canonical)
 
 

@@ -21,4 +21,7 @@ def log_event(ticket: Ticket, actor: Actor, action: str, before: dict | None = N
     db.session.add(event)
     if actor.kind in ("staff", "system"):
         record(actor, f"ticket.{action}", ticket, before=before, after=after)
+    from backoffice.services import webhooks
+
+    webhooks.ticket_event(ticket, action, before, after)  # created, replied, state changed, assigned
     return event

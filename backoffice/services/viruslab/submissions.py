@@ -34,7 +34,7 @@ from backoffice.models import (
 )
 from backoffice.models.viruslab import REQUEST_TYPE_LABELS
 from backoffice.security import Actor
-from backoffice.services import ServiceError
+from backoffice.services import ServiceError, webhooks
 from backoffice.services.audit import record
 from backoffice.services.locking import locked
 from backoffice.services.viruslab import conversation, intake, verdicts
@@ -113,6 +113,8 @@ def file_request(actor: Actor, customer: Customer, form: RequestForm, blob: Stor
         submission.analysis_job = enqueue(ANALYSE, {"submission_id": submission.id})
     record(actor, "viruslab.submitted", submission, after={"number": submission.number,
                                                            "sample": sample.sha256 if sample else None})
+    webhooks.emit("lab.request_submitted", {"number": submission.number, "request_type": submission.request_type,
+                                            "customer_id": customer.id, "sample": sample.sha256 if sample else None})
     queue_mail(customer.email, f"Your Virus Lab request {submission.number}", "viruslab_received",
                submission=submission, type_label=REQUEST_TYPE_LABELS[RequestType(form.request_type)])
     return submission
@@ -186,6 +188,8 @@ def set_verdict(actor: Actor, sample: Sample, verdict: str, detection_name: str 
                                  notes=(notes or "").strip() or None, staff_id=actor.id))
     record(actor, "sample.verdict_set", sample, before=before,
            after={"verdict": verdict, "detection_name": detection_name})
+    webhooks.emit("lab.verdict_set", {"sha256": sample.sha256, "verdict": verdict, "detection_name": detection_name,
+                                      "previous": before})
     verdicts.answer_requests_holding(sample)  # its query flushes the new verdict before locking the requests
     db.session.commit()
     return sample
