@@ -172,8 +172,9 @@ class Config:
     CODE_GENERATE_MAX = 100_000  # codes per "generate" request
     CODE_IMPORT_MAX_BYTES = 40 * MB  # console upload of a codes or blacklist CSV (the CLI has no limit)
 
-    # Console lists: exact counts up to this many rows, an estimate (or "more than") beyond it.
-    EXACT_COUNT_LIMIT = 1_000  # a list header says "about 12,000" past it: counting 10,000 keys per page view was a third of its SQL
+    # Console lists: exact counts up to this many rows, an estimate (or "more than") beyond it. A list header
+    # says "about 12,000" past it: counting 10,000 keys per page view was a third of a list's SQL.
+    EXACT_COUNT_LIMIT = 1_000
     CONSOLE_PAGE_SIZE = 50
 
     SESSION_COOKIE_HTTPONLY = True
@@ -219,7 +220,8 @@ def load_config() -> dict:
 
     for name in ("CODE_ADD_FAILURES_PER_ACCOUNT", "CODE_ADD_FAILURES_PER_IP"):
         config[name] = _env(name, config[name])
-    for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "MAIL_DOMAIN", "MAIL_REPLY_ADDRESS", "PUBLIC_URL", "STORAGE_DIR",
+    for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "MAIL_DOMAIN", "MAIL_REPLY_ADDRESS",
+                 "PUBLIC_URL", "STORAGE_DIR",
                  "SAMPLE_ZIP_PASSWORD", "YARA_RULES_DIR", "FTP_HOST", "FTP_PUBLIC_URL", "ACCOUNT_CLOSE_REQUESTS"):
         value = _env(name)
         if value is not None:
