@@ -6,18 +6,27 @@ whole, threaded message linking to the ticket in the console."""
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backoffice.extensions import db
 from backoffice.mail import deliver_due
-from backoffice.models import AuditEvent, OutboxMessage, StaffNoticeOptOut, StaffQueue, SupportRequestType
+from backoffice.models import (
+    AuditEvent,
+    OutboxMessage,
+    StaffNoticeOptOut,
+    StaffQueue,
+    StaffUser,
+    SupportRequestType,
+)
 from backoffice.services import ServiceError
-from backoffice.services.support import correspondence, staff_actions
+from backoffice.services.support import correspondence, staff_actions, staff_notices
 from backoffice.services.support.reply_address import mail_domain
 from tests.factories import PASSWORD
 from tests.mail_checks import assert_well_formed
+from tests.races import run_together
 from tests.support.helpers import customer_actor, make_ticket, staff_actor
 
 
@@ -192,3 +201,30 @@ def test_an_assignment_mails_the_assignee_but_not_whoever_assigns_themself(app, 
     staff_actions.update_ticket(ticket, staff_actor(lead), {"assignee_id": None})
     staff_actions.update_ticket(ticket, staff_actor(lead), {"assignee_id": engineer.id})
     assert len(_mails_to(engineer.email)) == 1
+
+
+def test_saves_from_several_tabs_at_once_each_leave_one_whole_choice(app, make, postgres_only):
+    staff = make.staff("support")
+    staff_id = staff.id
+    choices = [["assigned"], ["new_ticket"], ["customer_replied", "assigned"], []]
+    barrier = threading.Barrier(len(choices))
+    errors, turn = [], iter(choices)
+
+    def save():
+        chosen = next(turn)
+        try:
+            with app.app_context():
+                me = db.session.get(StaffUser, staff_id)
+                barrier.wait(timeout=10)
+                staff_notices.save_switches(me, chosen, staff_actor(me))
+                db.session.remove()
+        except Exception as error:  # surfaced in the main thread below
+            errors.append(error)
+
+    run_together(save, len(choices), timeout=60)
+
+    assert errors == []  # the row lock makes them take turns: none is refused, none fails
+    on = {"new_ticket", "customer_replied", "assigned"} - _off(staff)
+    assert sorted(on) in [sorted(choice) for choice in choices]  # the last one's choice, whole
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "staff.notices_updated")) >= 1
