@@ -5,6 +5,9 @@ as it is on every retry). The mails about one ticket to one address form a threa
 in In-Reply-To and the chain in References (RFC 5322 §3.6.4). The chain is per recipient because a customer's
 mailbox holds only the mails sent to it: a staff member's notifications thread among themselves, never into the
 customer's conversation.
+
+Virus Lab mails have their Message-ID but no thread and no stored relation: the mail intake takes replies to
+tickets only, so nothing would read one; their links lead to the request's own page instead.
 """
 
 from __future__ import annotations
