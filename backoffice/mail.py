@@ -38,6 +38,9 @@ SEND = "mail.send"
 # RFC 3834: mail no person wrote. It also asks Exchange-style servers to keep their out-of-office answers to
 # themselves; bounces (NDRs) are still wanted, so not "All".
 AUTOMATED_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "OOF, AutoReply"}
+# bodies 7-bit clean (quoted-printable where a text is not ASCII): a relay that would convert an 8-bit body for a
+# server without 8BITMIME would change the bytes and break a DKIM signature
+_COMPOSE = policy.default.clone(cte_type="7bit")
 
 
 def queue_mail(to: str, subject: str, template: str, headers: dict | None = None, *, ticket_id: int | None = None,
@@ -115,7 +118,7 @@ def _queue_again(job_id: int, payload: dict) -> None:
 def _as_email(message: OutboxMessage) -> EmailMessage:
     if message.message_id is None:  # queued before Message-IDs were fixed at queue time: fixed now, kept after
         message.message_id = new_message_id()
-    email = EmailMessage()
+    email = EmailMessage(policy=_COMPOSE)
     email["From"] = current_app.config["MAIL_FROM"]
     email["To"] = message.to_addr
     email["Subject"] = message.subject

@@ -51,6 +51,8 @@ def test_three_mails_of_one_ticket_thread_in_order_and_parse_without_defects(mai
         assert email["Reply-To"] == reply_address(ticket.id)
         assert ticket_id_of(email["Reply-To"]) == ticket.id
         assert f"http://portal.example.com/support/requests/{ticket.number}" in email.get_body(("html",)).get_content()
+    assert "My Account · Technical Support" in created.get_body(("plain",)).get_content()
+    assert all(raw.isascii() for raw in smtp.raw)  # 7-bit clean: no relay has to convert (and break DKIM)
     ids = [m["Message-ID"] for m in (created, answer, resolved)]
     assert len(set(ids)) == 3
     assert created["In-Reply-To"] is None and created["References"] is None
