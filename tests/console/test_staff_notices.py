@@ -83,7 +83,8 @@ def test_every_switch_is_on_until_switched_off_on_the_profile_page(make, console
         False, False, True)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "staff.notices_updated"))
     assert event.actor_id == staff.id and event.object_id == str(staff.id)
-    assert event.before == {"on": "assigned, customer_replied, new_ticket"} and event.after == {"on": "assigned"}
+    assert event.before == {"on": "new tickets in my queues, customer replies on my tickets, tickets assigned to me"}
+    assert event.after == {"on": "tickets assigned to me"}
 
     client.post("/console/profile/notices", data={"notices": ["assigned"]})
     assert "Nothing changed." in client.get("/console/profile/").get_data(as_text=True)

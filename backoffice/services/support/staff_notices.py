@@ -31,6 +31,9 @@ NOTICE_LABELS = {
     N.CUSTOMER_REPLIED: "The customer writes on a ticket assigned to me",
     N.ASSIGNED: "Someone else assigns a ticket to me",
 }
+# the same, as the audit log names what was on before and after
+NOTICE_NAMES = {N.NEW_TICKET: "new tickets in my queues", N.CUSTOMER_REPLIED: "customer replies on my tickets",
+                N.ASSIGNED: "tickets assigned to me"}
 # the notices that can happen to each role: only support engineers work queues; analysts are never assigned tickets
 NOTICES_BY_ROLE = {
     StaffRole.SUPPORT: (N.NEW_TICKET, N.CUSTOMER_REPLIED, N.ASSIGNED),
@@ -62,8 +65,8 @@ def save_switches(staff: StaffUser, chosen: list[str], actor: Actor) -> dict:
     db.session.execute(delete(StaffNoticeOptOut).where(StaffNoticeOptOut.staff_id == staff.id))
     db.session.add_all(StaffNoticeOptOut(staff_id=staff.id, notice=notice) for notice in offered
                        if notice not in after)
-    change = {"on": ", ".join(sorted(after)) or "none"}
-    record(actor, "staff.notices_updated", staff, before={"on": ", ".join(sorted(before)) or "none"}, after=change)
+    change = {"on": _names(after)}
+    record(actor, "staff.notices_updated", staff, before={"on": _names(before)}, after=change)
     try:
         db.session.commit()
     except IntegrityError:  # SQLite has no row lock to wait on; PostgreSQL waits above and never gets here
@@ -71,6 +74,10 @@ def save_switches(staff: StaffUser, chosen: list[str], actor: Actor) -> dict:
         raise ServiceError("Your notifications were changed at the same time; choose them again.",
                            "notices") from None
     return change
+
+
+def _names(notices: set[StaffNotice]) -> str:
+    return ", ".join(NOTICE_NAMES[notice] for notice in N if notice in notices) or "none"
 
 
 def _wanting(query, notice: StaffNotice, actor: Actor):
