@@ -62,6 +62,11 @@ class Config:
     # replies to ticket mail go to this address with the ticket's signed token after a "+" (support+<token>@...);
     # the default is MAIL_FROM's address. The receiving mailbox must accept plus-addressing.
     MAIL_REPLY_ADDRESS: str | None = None
+    # DKIM signing of every outgoing message, by the worker at send time: on when a selector and a key file are set
+    # (the key: PEM RSA private key; its public half published as <selector>._domainkey.<domain> TXT)
+    DKIM_SELECTOR: str | None = None
+    DKIM_DOMAIN: str | None = None  # the d= of the signature; default: the domain of MAIL_FROM
+    DKIM_PRIVATE_KEY_PATH: str | None = None
     MAIL_MAX_ATTEMPTS = 8
     MAIL_RETRY_BASE_SECONDS = 30  # backoff: base * 2**(attempt-1), capped below
     MAIL_CLAIM_SECONDS = 300  # a worker's lease on a batch of mail; a dead worker's messages are taken over after it
@@ -221,7 +226,7 @@ def load_config() -> dict:
     for name in ("CODE_ADD_FAILURES_PER_ACCOUNT", "CODE_ADD_FAILURES_PER_IP"):
         config[name] = _env(name, config[name])
     for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "MAIL_DOMAIN", "MAIL_REPLY_ADDRESS",
-                 "PUBLIC_URL", "STORAGE_DIR",
+                 "DKIM_SELECTOR", "DKIM_DOMAIN", "DKIM_PRIVATE_KEY_PATH", "PUBLIC_URL", "STORAGE_DIR",
                  "SAMPLE_ZIP_PASSWORD", "YARA_RULES_DIR", "FTP_HOST", "FTP_PUBLIC_URL", "ACCOUNT_CLOSE_REQUESTS"):
         value = _env(name)
         if value is not None:

@@ -4,23 +4,30 @@
 when the change that caused it commits. The worker runs the jobs in batches that share one SMTP connection (or
 the log, when no SMTP host is configured); attempts, backoff, leases and the last error are the job's, as for
 every other kind of job.
+
+What a message is fixed when it is queued: its Message-ID, its Date and its headers (threading, Reply-To,
+Auto-Submitted), so a retry sends the same message. Only the DKIM signature is made at send time, over the bytes
+sent (mail_signing).
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
+from email import policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, parseaddr
 
 from flask import current_app, render_template
 from sqlalchemy import select
 
+from backoffice import mail_signing
 from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.jobs import enqueue, retry_failed
 from backoffice.jobs.kinds import Claim, PermanentJobError, job_kind
 from backoffice.jobs.worker import WorkReport, run_due
+from backoffice.mail_threads import new_message_id, reply_headers
 from backoffice.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger("backoffice.mail")
@@ -28,17 +35,36 @@ log = logging.getLogger("backoffice.mail")
 SEND = "mail.send"
 
 
-def queue_mail(to: str, subject: str, template: str, headers: dict | None = None, **context) -> OutboxMessage:
+# RFC 3834: mail no person wrote. It also asks Exchange-style servers to keep their out-of-office answers to
+# themselves; bounces (NDRs) are still wanted, so not "All".
+AUTOMATED_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "OOF, AutoReply"}
+# bodies 7-bit clean (quoted-printable where a text is not ASCII): a relay that would convert an 8-bit body for a
+# server without 8BITMIME would change the bytes and break a DKIM signature
+_COMPOSE = policy.default.clone(cte_type="7bit")
+
+
+def queue_mail(to: str, subject: str, template: str, headers: dict | None = None, *, ticket_id: int | None = None,
+               automated: bool = True, **context) -> OutboxMessage:
     """Render `email/<template>.txt` and `.html` and add the message, with the job that sends it, to the
-    current transaction."""
+    current transaction.
+
+    `ticket_id`: the ticket the message is about; it then threads after the earlier mails of that ticket to the
+    same address. `automated=False` for what a person wrote (a staff member's answer), which per RFC 3834 carries
+    no Auto-Submitted: a customer's out-of-office and mail rules should treat it as the personal mail it is."""
     context.setdefault("public_url", current_app.config["PUBLIC_URL"].rstrip("/"))
+    headers = {**(AUTOMATED_HEADERS if automated else {}), **(headers or {})}
+    if ticket_id is not None:
+        headers.update(reply_headers(ticket_id, to))
     message = OutboxMessage(
         to_addr=to,
         subject=subject,
         body_text=render_template(f"email/{template}.txt", subject=subject, **context),
         body_html=render_template(f"email/{template}.html", subject=subject, **context),
-        headers=headers,
+        headers=headers or None,
         template=template,
+        message_id=new_message_id(),
+        ticket_id=ticket_id,
+        created_at=utcnow(),  # the Date header: when the message was written, the same on every retry
     )
     # the job finds its message by job id, so nothing needs flushing here: the caller's change, flushed now,
     # could fail inside queue_mail instead of at the caller's commit, where it is handled
@@ -90,18 +116,29 @@ def _queue_again(job_id: int, payload: dict) -> None:
 
 
 def _as_email(message: OutboxMessage) -> EmailMessage:
-    email = EmailMessage()
+    if message.message_id is None:  # queued before Message-IDs were fixed at queue time: fixed now, kept after
+        message.message_id = new_message_id()
+    email = EmailMessage(policy=_COMPOSE)
     email["From"] = current_app.config["MAIL_FROM"]
     email["To"] = message.to_addr
     email["Subject"] = message.subject
-    email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
+    email["Date"] = format_datetime(message.created_at)  # aware UTC: "+0000", never the unknown zone "-0000"
+    email["Message-ID"] = message.message_id
     for name, value in (message.headers or {}).items():
         email[name] = value
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
     return email
+
+
+def _needs_smtputf8(email: EmailMessage) -> bool:
+    return not (parseaddr(str(email["From"]))[1] + parseaddr(str(email["To"]))[1]).isascii()
+
+
+def _wire_bytes(email: EmailMessage) -> bytes:
+    """The message exactly as it goes to the server (CRLF lines), which is what DKIM signs."""
+    return email.as_bytes(policy=policy.SMTPUTF8 if _needs_smtputf8(email) else policy.SMTP)
 
 
 class _SmtpTransport:
@@ -116,7 +153,7 @@ class _SmtpTransport:
         self.connection: smtplib.SMTP | None = None
         self.unreachable: Exception | None = None
 
-    def send(self, email: EmailMessage) -> None:
+    def send(self, email: EmailMessage, raw: bytes) -> None:
         if self.unreachable is not None:
             raise self.unreachable
         if self.connection is None:
@@ -125,7 +162,10 @@ class _SmtpTransport:
             except (smtplib.SMTPException, OSError) as error:
                 self.unreachable = error
                 raise
-        self.connection.send_message(email)
+        # the bytes as built and signed, not send_message's own flattening of `email`, which could differ
+        options = ["SMTPUTF8", "BODY=8BITMIME"] if _needs_smtputf8(email) else []
+        self.connection.sendmail(parseaddr(str(email["From"]))[1], [parseaddr(str(email["To"]))[1]], raw,
+                                 mail_options=options)
 
     def _connect(self) -> smtplib.SMTP:
         config = self.config
@@ -158,7 +198,7 @@ class _SmtpTransport:
 class _LogTransport:
     """Development delivery: the whole message goes to the log, links included."""
 
-    def send(self, email: EmailMessage) -> None:
+    def send(self, email: EmailMessage, raw: bytes) -> None:
         text = email.get_body(("plain",))
         log.info(
             "mail (no SMTP host configured)\nTo: %s\nSubject: %s\n\n%s",
@@ -190,10 +230,12 @@ def send_message(claim: Claim, transport) -> None:
         return  # deleted, or sent by an earlier run of this job whose outcome was lost
     try:
         email = _as_email(message)
+        raw = _wire_bytes(email)
     except Exception as error:  # e.g. a header with a line break: it will never send, and must not block others
         raise PermanentMailError(f"{type(error).__name__}: {error}") from error
+    raw = mail_signing.sign(raw)  # a key that cannot be used is an error to fix, retried, not this message's fault
     try:
-        transport.send(email)
+        transport.send(email, raw)
     except Exception as error:
         if not isinstance(error, smtplib.SMTPResponseException):
             transport.reset()  # the connection may be half-way through a command: start afresh

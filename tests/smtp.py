@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 class _Collector:
     def __init__(self):
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # each message's bytes as received, for checks over exact bytes (DKIM)
         self.rejected_recipients: set[str] = set()  # answered with a permanent 550, like an unknown mailbox
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -23,6 +24,7 @@ class _Collector:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.original_content or envelope.content)
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
@@ -43,6 +45,10 @@ class SmtpSink:
     @property
     def messages(self) -> list[EmailMessage]:
         return self.handler.messages
+
+    @property
+    def raw(self) -> list[bytes]:
+        return self.handler.raw
 
     def reject(self, *addresses: str) -> None:
         self.handler.rejected_recipients.update(a.lower() for a in addresses)

@@ -26,6 +26,7 @@ from backoffice.models.licensing import (
 from backoffice.models.mail import MailQuota, OutboxMessage, OutboxStatus
 from backoffice.models.privacy import DataExport, ExportState
 from backoffice.models.sessions import LoginSession, SessionKind
+from backoffice.models.staff_notifications import StaffNotice, StaffNoticeOptOut
 from backoffice.models.staff_queues import SavedQueueView, StaffQueue, TicketRead
 from backoffice.models.support import (
     Attachment,
@@ -67,6 +68,8 @@ __all__ = [
     "Attachment",
     "CannedResponse",
     "Rating",
+    "StaffNotice",
+    "StaffNoticeOptOut",
     "StaffQueue",
     "SupportRequestType",
     "Ticket",

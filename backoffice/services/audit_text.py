@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "staff.locked_out": "Staff account locked after failed sign-ins", "staff.created": "Staff account created",
     "staff.updated": "Staff account changed", "staff.password_set": "Staff password set",
     "staff.profile_updated": "Staff member changed their profile",
+    "staff.notices_updated": "Staff member changed their notification mails",
     # customers
     "customer.login": "Customer sign-in", "customer.login_failed": "Customer sign-in failed",
     "customer.login_refused_locked": "Customer sign-in refused: account locked",

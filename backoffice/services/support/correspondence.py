@@ -15,7 +15,7 @@ from backoffice.models import Attachment, Ticket, TicketMessage
 from backoffice.models.support import AuthorKind, MessageKind, TicketStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
-from backoffice.services.support import file_checks, lab_link, notify, reading, workflow
+from backoffice.services.support import file_checks, lab_link, notify, reading, staff_notices, workflow
 from backoffice.services.support.attachments import store_uploads
 from backoffice.services.support.history import log_event
 from backoffice.services.support.meanwhile import Seen, check_unchanged
@@ -70,6 +70,7 @@ def customer_reply(ticket: Ticket, actor: Actor, body: str, uploads: list | None
                                                        .order_by(Attachment.id))))
     if ticket.status in (S.WAITING, S.RESOLVED):
         workflow.move(ticket, S.OPEN, actor, now, action="reopened_by_reply")
+    staff_notices.tell_customer_replied(ticket, message, actor)
     db.session.commit()
     return message
 

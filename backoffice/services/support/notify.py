@@ -1,5 +1,8 @@
 """The mails a customer gets about a request, queued in the caller's transaction. An anonymised request (its
-customer closed the account) has nobody to tell: no mail."""
+customer closed the account) has nobody to tell: no mail.
+
+Each is threaded with the request's earlier mails to the customer and answers go to the request's own reply
+address, so a reply from a mail client finds its way back to the request."""
 
 from __future__ import annotations
 
@@ -7,34 +10,34 @@ from flask import current_app
 
 from backoffice.mail import queue_mail
 from backoffice.models import Ticket, TicketMessage
+from backoffice.services.support.reply_address import reply_address
+
+
+def _to_customer(ticket: Ticket, subject: str, template: str, automated: bool = True, **context) -> None:
+    if ticket.customer is None:
+        return
+    queue_mail(ticket.customer.email, subject, template, {"Reply-To": reply_address(ticket.id)},
+               ticket_id=ticket.id, automated=automated, ticket=ticket, **context)
 
 
 def tell_created(ticket: Ticket) -> None:
-    if ticket.customer is None:
-        return
-    queue_mail(ticket.customer.email, f"Request {ticket.number} received: {ticket.subject}", "ticket_created",
-               ticket=ticket, ftp_url=current_app.config["FTP_PUBLIC_URL"])
+    _to_customer(ticket, f"Request {ticket.number} received: {ticket.subject}", "ticket_created",
+                 ftp_url=current_app.config["FTP_PUBLIC_URL"])
 
 
 def tell_reply(ticket: Ticket, message: TicketMessage) -> None:
-    if ticket.customer is None:
-        return
-    queue_mail(ticket.customer.email, f"Answer to your request {ticket.number}", "ticket_reply",
-               ticket=ticket, message=message)
+    # an engineer wrote it: personal mail, not Auto-Submitted (RFC 3834)
+    _to_customer(ticket, f"Answer to your request {ticket.number}", "ticket_reply", automated=False,
+                 message=message)
 
 
 def tell_resolved(ticket: Ticket) -> None:
-    if ticket.customer is None:
-        return
     from backoffice.services.support.ratings import rating_url
 
-    queue_mail(ticket.customer.email, f"Request {ticket.number} resolved: how did we do?", "ticket_resolved",
-               ticket=ticket, rate_url=rating_url(ticket),
-               reopen_days=current_app.config["TICKET_REOPEN_DAYS"])
+    _to_customer(ticket, f"Request {ticket.number} resolved: how did we do?", "ticket_resolved",
+                 rate_url=rating_url(ticket), reopen_days=current_app.config["TICKET_REOPEN_DAYS"])
 
 
 def tell_merged(ticket: Ticket, old_number: str) -> None:
-    if ticket.customer is None:
-        return
-    queue_mail(ticket.customer.email, f"Request {old_number} joined with {ticket.number}", "ticket_merged",
-               ticket=ticket, old_number=old_number)
+    _to_customer(ticket, f"Request {old_number} joined with {ticket.number}", "ticket_merged",
+                 old_number=old_number)

@@ -10,7 +10,7 @@ from backoffice.models.accounts import StaffRole
 from backoffice.models.support import TicketPriority
 from backoffice.security import Actor
 from backoffice.services import ServiceError
-from backoffice.services.support import sla, workflow
+from backoffice.services.support import sla, staff_notices, workflow
 from backoffice.services.support.history import log_event
 from backoffice.services.support.meanwhile import Seen, check_unchanged
 
@@ -62,6 +62,8 @@ def apply_changes(ticket: Ticket, actor: Actor, values: dict) -> list[str]:
     if values.get("status") and values["status"] != ticket.status:
         workflow.move(ticket, values["status"], actor)
         changed.append("status")
+    if "assignee" in changed:  # after every check above: a refused change mails nobody
+        staff_notices.tell_assigned(ticket, actor)
     return changed
 
 

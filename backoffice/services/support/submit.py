@@ -16,7 +16,7 @@ from backoffice.models import Attachment, Ticket, TicketMessage, WizardDraft
 from backoffice.models.support import AuthorKind, MessageKind, TicketPriority, TicketStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
-from backoffice.services.support import lab_link, notify, numbers, sla, wizard
+from backoffice.services.support import lab_link, notify, numbers, sla, staff_notices, wizard
 from backoffice.services.support.history import log_event
 
 
@@ -91,4 +91,5 @@ def _create(draft: WizardDraft, actor: Actor) -> Ticket:
     lab_link.auto_send(ticket, list(db.session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id)
                                                        .order_by(Attachment.id))))
     notify.tell_created(ticket)
+    staff_notices.tell_new_ticket(ticket, actor)
     return ticket

@@ -131,7 +131,7 @@ def staff_reply(submission: Submission, actor: Actor, body: str, internal: bool 
                after={"state": submission.state, "message": message.id})
         if submission.customer is not None:  # None once anonymised: nobody to tell
             queue_mail(submission.customer.email, f"The Virus Lab answered your request {submission.number}",
-                       "viruslab_message", submission=submission, message=message)
+                       "viruslab_message", automated=False, submission=submission, message=message)
     db.session.commit()
     return message
 
