@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # axe-core, the accessibility checker the browser tests run in each page (from npm, into the venv: never a CDN)
-AXE_VERSION := 4.10.2
+AXE_VERSION := 4.14.1
 AXE := $(VENV)/npm/node_modules/axe-core/axe.min.js
 
 install: $(STAMP) system-packages $(AXE)
