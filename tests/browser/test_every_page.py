@@ -101,7 +101,7 @@ def test_every_page_passes_axe_at_both_widths(demo_site, browser, role, part):
         for number, (endpoint, urls) in enumerate(demo_site.pages.items()):
             if number % parts != part:
                 continue
-            for url in urls:
+            for index, url in enumerate(urls):
                 page.set_viewport_size({"width": widths[0], "height": 900})
                 response = page.goto(demo_site.url + url)
                 status = response.status if response else 0
@@ -114,13 +114,15 @@ def test_every_page_passes_axe_at_both_widths(demo_site, browser, role, part):
                     continue
                 seen.add(shown)
                 where = f"{shown} ({endpoint})" if landed == url else f"{url} -> {shown}"
+                # the file: the endpoint (numbered when it has several states), or the page it was sent to
+                name = (endpoint + (f"-{index + 1}" if len(urls) > 1 else "")) if landed == url else shown
                 for width in widths:
                     page.set_viewport_size({"width": width, "height": 900})
                     for violation in _axe(page):
                         line = _describe(violation, f"{where} at {width} px")
                         (serious if violation["impact"] in ("critical", "serious") else minor).append(line)
                     if shots:
-                        _save(page, Path(shots), role, width, shown)
+                        _save(page, Path(shots), role, width, name)
                 too_wide += _wider_than_a_phone(page, where)
         report = _report(role, part, minor)
         print(f"\n{len(seen)} pages checked as {role} at {widths} px; moderate and minor findings: {report}")
@@ -168,8 +170,8 @@ def _report(role: str, part: int, lines: list[str]) -> Path:
     return path
 
 
-def _save(page, folder: Path, role: str, width: int, shown: str) -> None:
-    name = re.sub(r"[^A-Za-z0-9]+", "-", shown).strip("-") or "home"
+def _save(page, folder: Path, role: str, width: int, name: str) -> None:
+    name = re.sub(r"[^A-Za-z0-9.]+", "-", name).strip("-") or "home"
     target = folder / role / f"{width}px" / f"{name[:120]}.png"
     target.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target), full_page=True)
