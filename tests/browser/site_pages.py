@@ -25,10 +25,10 @@ from backoffice.models import (
     Ticket,
     TokenPurpose,
 )
+from backoffice.security import Actor
 from backoffice.services import news, tokens
 from backoffice.services.support import ratings, staff_actions, wizard
 from backoffice.services.viruslab import analyst_rules
-from backoffice.security import Actor
 
 DEMO_CUSTOMER = "customer@example.com"  # seeds/demo/people.toml: the portal's signed-in identity
 ROLES = ["anonymous", "customer", "support", "analyst", "admin"]
@@ -55,7 +55,7 @@ class Demo:
     values: dict[str, str] = field(default_factory=dict)
 
 
-def build_demo(app: Flask) -> Demo:
+def build_demo() -> Demo:
     """Add to the seeded demo data what only a mailed link or a half-filled form reaches, and note the values
     the recipes put in paths. Runs inside an app context over the seeded database."""
     demo = Demo()
@@ -77,12 +77,14 @@ def build_demo(app: Flask) -> Demo:
     legacy = db.session.scalar(select(Customer).join(LegacyCode, LegacyCode.customer_id == Customer.id))
     customer.pending_email = "chris.new@example.com"
     submission = db.session.scalar(select(Submission).where(Submission.customer_id == customer.id))
-    analyst_rules.create_rule(Actor.system("a11y"), "Demo_Rule", 'rule Demo_Rule { strings: $a = "demo" condition: $a }')
+    analyst_rules.create_rule(Actor.system("a11y"), "Demo_Rule",
+                              'rule Demo_Rule { strings: $a = "demo" condition: $a }')  # the YARA pages' row
     registration = db.session.scalar(select(CodeRegistration).where(CodeRegistration.customer_id == customer.id,
                                                                     CodeRegistration.removed_at.is_(None)))
     demo.values.update({
         "ticket": ticket.number, "draft": draft.draft_key, "submitted": ticket.draft_key,
-        "submission": submission.number if submission else "", "sample": str(submission.sample_id) if submission else "",
+        "submission": submission.number if submission else "",
+        "sample": str(submission.sample_id) if submission else "",
         "registration": str(registration.id),
         "customer": str(other.id),
         "rate": ratings.rating_token(resolved),
@@ -156,6 +158,7 @@ def unlisted_rules(app: Flask, demo: Demo) -> list[str]:
                if "GET" in rule.methods and not rule.endpoint.endswith("static")
                and rule.endpoint not in pages and not _excluded(rule.endpoint)]
     stale = [f"{endpoint}: excluded, but no such rule" for endpoint in EXCLUDED_ENDPOINTS if endpoint not in endpoints]
+    stale += [f"{endpoint}: has a recipe, but no such rule" for endpoint in RECIPES if endpoint not in endpoints]
     empty = [f"{name}: the demo data gives no value for it" for name, value in demo.values.items() if not value]
     return missing + stale + empty
 

@@ -13,8 +13,10 @@ FORMAT_HELP = ("An activation code has 20 letters and digits in 4 blocks of 5, s
 # Characters people misread for one another on a box or a screen. Generated codes never use them (generate.py
 # draws from GENERATED_ALPHABET); codes made before, and imported ones, may, and stay valid: a typed code is still
 # read over the whole CODE_ALPHABET.
-LOOK_ALIKES = {"0": ("0 (zero)", "O (the letter)"), "O": ("O (the letter)", "0 (zero)"),
-               "1": ("1 (one)", "I or L"), "I": ("I (the letter)", "1 (one) or L"), "L": ("L (the letter)", "1 (one) or I")}
+LOOK_ALIKES = {  # character: (how to say it, what it may have been meant as)
+    "0": ("0 (zero)", "O (the letter)"), "O": ("O (the letter)", "0 (zero)"),
+    "1": ("1 (one)", "I or L"), "I": ("I (the letter)", "1 (one) or L"), "L": ("L (the letter)", "1 (one) or I"),
+}
 GENERATED_ALPHABET = "".join(character for character in CODE_ALPHABET if character not in LOOK_ALIKES)
 MIN_SEARCH_PREFIX = 4  # characters; a shorter prefix matches too many of millions of codes to be useful
 
