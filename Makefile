@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test install system-packages migrate seed lint clean
+.PHONY: run test install system-packages migrate seed lint clean screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # axe-core, the accessibility checker the browser tests run in each page (from npm, into the venv: never a CDN)
-AXE_VERSION := 4.10.2
+AXE_VERSION := 4.14.1
 AXE := $(VENV)/npm/node_modules/axe-core/axe.min.js
 
 install: $(STAMP) system-packages $(AXE)
@@ -55,6 +55,15 @@ run: install seed
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# A PNG of every page (tests/browser/site_pages.py) as each role sees it, at 1366 and 390 px, for reviews: the
+# accessibility run over the demo data, saving what it checks. SCREENSHOTS=dir to choose the folder.
+SCREENSHOTS ?= instance/screenshots/pages
+screenshots: install
+	rm -rf $(SCREENSHOTS)
+	BACKOFFICE_SCREENSHOTS_DIR=$(abspath $(SCREENSHOTS)) $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) \
+	    tests/browser/test_every_page.py -k every_page_passes_axe
+	@echo "Screenshots: $(SCREENSHOTS)/<role>/<width>px/<page>.png ($$(find $(SCREENSHOTS) -name '*.png' | wc -l) files)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

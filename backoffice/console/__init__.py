@@ -22,7 +22,7 @@ def init_console(app: Flask) -> Admin:
     app.register_blueprint(console_auth)
     admin = Admin(
         app,
-        name="Support Back-Office",
+        name="My Account console",
         url="/console",
         index_view=DashboardView(name="Dashboard", url="/console"),
         theme=Bootstrap4Theme(base_template="console/base.html", fluid=True),

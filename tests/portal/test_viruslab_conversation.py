@@ -39,10 +39,12 @@ def reply(client, submission, body="", files=(), **extra):
 
 
 def error_beside(page: str, field_id: str) -> str:
-    """The error text rendered right after the field with this id (the macro's invalid-feedback)."""
-    match = re.search(rf'id="{field_id}"[^>]*>(?:[^<]*</textarea>)?\s*(?:<small[^>]*>[^<]*</small>\s*)?'
-                      r'<div class="invalid-feedback d-block">([^<]+)</div>', page)
+    """The error text rendered right after the field with this id (the macro's invalid-feedback), which the
+    field names as its description and is marked invalid by."""
+    match = re.search(rf'<[^>]*id="{field_id}"[^>]*>(?:[^<]*</textarea>)?\s*(?:<small[^>]*>[^<]*</small>\s*)?'
+                      rf'<div class="invalid-feedback d-block" id="{field_id}-error"><div>([^<]+)</div>', page)
     assert match, f"no error beside #{field_id}"
+    assert 'aria-invalid="true"' in match.group(0) and f"{field_id}-error" in match.group(0).split(">")[0]
     return match.group(1)
 
 

@@ -11,23 +11,23 @@ from sqlalchemy import insert, select
 from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.models import ActivationCode, Product
-from backoffice.models.licensing import CODE_ALPHABET
 from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.audit import record
 from backoffice.services.licensing.manage import MAX_SEATS
-from backoffice.services.licensing.normalise import canonical
+from backoffice.services.licensing.normalise import GENERATED_ALPHABET, canonical
 from backoffice.services.licensing.report import chunks
 
-_SPACE = len(CODE_ALPHABET) ** 20  # 36^20 ≈ 1.3e31 codes: guessing one is hopeless
+# 31 characters, none of them a look-alike (normalise.LOOK_ALIKES): 31^20 ≈ 6.7e29 codes, guessing one is hopeless
+_SPACE = len(GENERATED_ALPHABET) ** 20
 
 
 def random_code() -> str:
     number = secrets.randbelow(_SPACE)
     digits = []
     for _ in range(20):
-        number, digit = divmod(number, len(CODE_ALPHABET))
-        digits.append(CODE_ALPHABET[digit])
+        number, digit = divmod(number, len(GENERATED_ALPHABET))
+        digits.append(GENERATED_ALPHABET[digit])
     return canonical("".join(digits))
 
 

@@ -10,6 +10,14 @@ from backoffice.services import ServiceError
 
 FORMAT_HELP = ("An activation code has 20 letters and digits in 4 blocks of 5, separated by hyphens, "
                "for example ABCDE-12345-FGHIJ-67890.")
+# Characters people misread for one another on a box or a screen. Generated codes never use them (generate.py
+# draws from GENERATED_ALPHABET); codes made before, and imported ones, may, and stay valid: a typed code is still
+# read over the whole CODE_ALPHABET.
+LOOK_ALIKES = {  # character: (how to say it, what it may have been meant as)
+    "0": ("0 (zero)", "O (the letter)"), "O": ("O (the letter)", "0 (zero)"),
+    "1": ("1 (one)", "I or L"), "I": ("I (the letter)", "1 (one) or L"), "L": ("L (the letter)", "1 (one) or I"),
+}
+GENERATED_ALPHABET = "".join(character for character in CODE_ALPHABET if character not in LOOK_ALIKES)
 MIN_SEARCH_PREFIX = 4  # characters; a shorter prefix matches too many of millions of codes to be useful
 
 # Hyphen look-alikes that word processors, PDFs and phones put in place of "-".
@@ -39,6 +47,12 @@ def normalise_code(raw: str | None) -> str | None:
     if compact is None or len(compact) != 20:
         return None
     return canonical(compact)
+
+
+def look_alikes_in(code: str) -> list[str]:
+    """For a canonical code: each look-alike character it holds, said with what it may have been meant as."""
+    present = [character for character in LOOK_ALIKES if character in code]
+    return [f"{LOOK_ALIKES[character][0]} may be {LOOK_ALIKES[character][1]}" for character in present]
 
 
 def normalise_prefix(raw: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app
 
 from backoffice.services.licensing.codes import AddOutcome, AddResult
-from backoffice.services.licensing.normalise import FORMAT_HELP
+from backoffice.services.licensing.normalise import FORMAT_HELP, look_alikes_in
 
 
 def refusal_message(outcome: AddOutcome) -> str:
@@ -15,7 +15,7 @@ def refusal_message(outcome: AddOutcome) -> str:
     messages = {
         AddResult.MALFORMED: f"This is not an activation code. {FORMAT_HELP}",
         AddResult.UNKNOWN: f"We do not know the activation code {code}. Check it against the code on your box "
-                           "or in your order e-mail.",
+                           f"or in your order e-mail.{_look_alike_hint(code)}",
         AddResult.BLACKLISTED: f"The activation code {code} is blacklisted and cannot be added. If you bought it "
                                "from us or a reseller, contact Technical Support.",
         AddResult.NOT_YET_VALID: f"The activation code {code} is not valid yet: you can add it from "
@@ -31,3 +31,12 @@ def refusal_message(outcome: AddOutcome) -> str:
                                 "accounts removes it.",
     }
     return messages[outcome.result]
+
+
+def _look_alike_hint(code: str | None) -> str:
+    """Which typed characters are easy to misread. Said of the code as typed only: it never tells whether the
+    code with another character exists (that would let anyone probe for codes one character away)."""
+    hints = look_alikes_in(code or "")
+    if not hints:
+        return ""
+    return f" It contains characters that are easy to misread: {'; '.join(hints)}."
