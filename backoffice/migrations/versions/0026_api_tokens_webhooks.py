@@ -1,7 +1,7 @@
 """The REST API's personal access tokens (api_tokens) and webhooks: subscriptions, deliveries and their attempts.
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import backoffice.models.types
 
 revision = "0026"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
