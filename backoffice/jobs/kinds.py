@@ -24,6 +24,7 @@ HANDLER_MODULES = (
     "backoffice.services.viruslab.analysis",
     "backoffice.services.privacy_export",
     "backoffice.services.support.file_checks",
+    "backoffice.services.mail_intake.intake",
 )
 
 

@@ -1,4 +1,4 @@
-"""Incoming mail: inbound_messages (every message once, with its outcome and sender verdicts), auto_reply_quotas
+"""Incoming mail: inbound_messages (every message once, with its outcome and sender verdicts), the attachments' 'mail' source, auto_reply_quotas
 (the daily cap per sender), bouncing_addresses, and the outbox's "bounced" status.
 
 Revision ID: 0024
@@ -21,6 +21,8 @@ OUTCOMES = ("outcome IN ('received', 'joined', 'created', 'needs_review', 'auto_
 SOURCES = "source IN ('imap', 'smtp', 'lmtp')"
 NEW_OUTBOX = "status IN ('queued', 'sent', 'failed', 'bounced')"
 OLD_OUTBOX = "status IN ('queued', 'sent', 'failed')"
+NEW_SOURCES = "source IN ('web', 'ftp', 'sysinfo', 'mail')"
+OLD_SOURCES = "source IN ('web', 'ftp', 'sysinfo')"
 
 
 def upgrade():
@@ -80,9 +82,18 @@ def upgrade():
         batch.drop_constraint(op.f("ck_outbox_messages_status"), type_="check")
     with op.batch_alter_table("outbox_messages") as batch:
         batch.create_check_constraint("status", NEW_OUTBOX)
+    with op.batch_alter_table("ticket_attachments") as batch:
+        batch.drop_constraint(op.f("ck_ticket_attachments_source"), type_="check")
+    with op.batch_alter_table("ticket_attachments") as batch:
+        batch.create_check_constraint("source", NEW_SOURCES)
 
 
 def downgrade():
+    op.execute("UPDATE ticket_attachments SET source = 'web' WHERE source = 'mail'")
+    with op.batch_alter_table("ticket_attachments") as batch:
+        batch.drop_constraint(op.f("ck_ticket_attachments_source"), type_="check")
+    with op.batch_alter_table("ticket_attachments") as batch:
+        batch.create_check_constraint("source", OLD_SOURCES)
     op.execute("UPDATE outbox_messages SET status = 'sent' WHERE status = 'bounced'")
     with op.batch_alter_table("outbox_messages") as batch:
         batch.drop_constraint(op.f("ck_outbox_messages_status"), type_="check")
