@@ -83,6 +83,7 @@ class Config:
     IMAP_SECURITY = "tls"  # tls (IMAPS), starttls, or none (loopback tests only)
     IMAP_USER: str | None = None
     IMAP_PASSWORD: str | None = None
+    IMAP_CA_FILE: str | None = None  # a CA bundle for a server with a private certificate (default: the system's)
     IMAP_FOLDER = "INBOX"
     IMAP_DONE_FOLDER: str | None = None  # where read messages are moved; unset: they stay, marked \Seen
     IMAP_POLL_SECONDS = 60  # between polls when the server has no IDLE; also the longest IDLE wait
@@ -236,7 +237,7 @@ def load_config() -> dict:
         if value is not None:
             config[name] = value
     for name in ("MAIL_INTAKE_DEFAULT_TYPE", "MAIL_INTAKE_DMARC_FAIL", "MAIL_AUTHSERV_ID", "IMAP_HOST",
-                 "IMAP_SECURITY", "IMAP_USER", "IMAP_PASSWORD", "IMAP_FOLDER", "IMAP_DONE_FOLDER", "MAIL_RECEIVE_HOST",
+                 "IMAP_SECURITY", "IMAP_USER", "IMAP_PASSWORD", "IMAP_CA_FILE", "IMAP_FOLDER", "IMAP_DONE_FOLDER", "MAIL_RECEIVE_HOST",
                  "MAIL_RECEIVE_PROTOCOL"):
         value = _env(name)
         if value is not None:
