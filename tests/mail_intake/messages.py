@@ -102,30 +102,40 @@ def out_of_office(sender, to, subject, in_reply_to=None) -> EmailMessage:
 
 
 def delivery_report(original_message_id: str, recipient: str, action: str = "failed",
-                    status: str = "5.1.1") -> EmailMessage:
+                    status: str = "5.1.1") -> bytes:
     """A DSN as Postfix writes it: a human part, the delivery-status part, the returned headers."""
     n = next(_serial)
-    report = EmailMessage()
-    report["From"] = "MAILER-DAEMON@mx.example.com (Mail Delivery System)"
-    report["To"] = "support@example.com"
-    report["Subject"] = "Undelivered Mail Returned to Sender"
-    report["Auto-Submitted"] = "auto-replied"
-    report["Message-ID"] = f"<dsn-{n}@mx.example.com>"
-    report["Date"] = format_datetime(utcnow())
-    report.set_content("This is the mail system. Your message could not be delivered.")
-    report.make_mixed()
-    report.replace_header("Content-Type", 'multipart/report; report-type="delivery-status"')
-    status_part = EmailMessage()
-    status_part.set_content(
-        f"Reporting-MTA: dns; mx.example.com\n\nFinal-Recipient: rfc822; {recipient}\nOriginal-Recipient: "
-        f"rfc822;{recipient}\nAction: {action}\nStatus: {status}\nDiagnostic-Code: smtp; 550 5.1.1 <{recipient}>: "
-        "Recipient address rejected: User unknown\n".encode(), maintype="message", subtype="delivery-status")
-    report.attach(status_part)
-    headers = EmailMessage()
-    headers.set_content(f"From: {STAFF}\nTo: {recipient}\nSubject: Reply to your request\nMessage-ID: "
-                        f"{original_message_id}\n".encode(), maintype="text", subtype="rfc822-headers")
-    report.attach(headers)
-    return report
+    return (
+        "From: MAILER-DAEMON@mx.example.com (Mail Delivery System)\r\n"
+        "To: support@example.com\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        f"Message-ID: <dsn-{n}@mx.example.com>\r\n"
+        f"Date: {format_datetime(utcnow())}\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B-1"\r\n'
+        "\r\n"
+        "--B-1\r\n"
+        "Content-Description: Notification\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+        "This is the mail system at host mx.example.com. Your message could not be delivered.\r\n\r\n"
+        "--B-1\r\n"
+        "Content-Description: Delivery report\r\n"
+        "Content-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.com\r\n"
+        "Arrival-Date: Tue,  1 Dec 2026 10:00:00 +0000 (UTC)\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\n"
+        f"Original-Recipient: rfc822;{recipient}\r\n"
+        f"Action: {action}\r\n"
+        f"Status: {status}\r\n"
+        f"Diagnostic-Code: smtp; 550 5.1.1 <{recipient}>: Recipient address rejected: User unknown\r\n\r\n"
+        "--B-1\r\n"
+        "Content-Description: Undelivered Message Headers\r\n"
+        "Content-Type: text/rfc822-headers\r\n\r\n"
+        f"From: {STAFF}\r\nTo: {recipient}\r\nSubject: Reply to your request\r\n"
+        f"Message-ID: {original_message_id}\r\n\r\n"
+        "--B-1--\r\n"
+    ).encode()
 
 
 def auth_header(spf="pass", dkim="pass", dmarc="pass", server="mx.example.com") -> str:
