@@ -8,12 +8,13 @@ from backoffice.extensions import db
 from backoffice.jobs.worker import run_due
 from backoffice.models.inbound_mail import InboundMessage
 from backoffice.services.mail_intake.receive import INTAKE, receive
+from tests.mail_intake import messages
 
 
 class Intake:
     def deliver(self, mail, source: str = "smtp", recipients=()) -> InboundMessage:
         """Store the message as a channel would, then run its intake job as the worker would."""
-        raw = mail if isinstance(mail, bytes) else mail.as_bytes()
+        raw = messages.wire(mail)
         received = receive(raw, source, recipients)
         self.run()
         db.session.expire_all()

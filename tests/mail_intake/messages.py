@@ -40,7 +40,7 @@ def gmail_reply(sender, to, subject, text, in_reply_to=None, **kw) -> EmailMessa
     paragraphs = "".join(f"<div>{line}</div>" for line in text.splitlines())
     mail.add_alternative(f'<div dir="ltr">{paragraphs}</div><br><div class="gmail_quote"><div dir="ltr" '
                          f'class="gmail_attr">On Tue, Dec 1, 2026 at 10:00 AM Support wrote:<br></div><blockquote '
-                         f'class="gmail_quote">{QUOTED}</blockquote></div>', subtype="html")
+                         f'class="gmail_quote">{QUOTED}</blockquote></div>', subtype="html", cte="quoted-printable")
     return mail
 
 
@@ -57,10 +57,10 @@ def outlook_reply(sender, to, subject, text, in_reply_to=None, html_only=False, 
             f"<b>Sent:</b> Tuesday, December 1, 2026 10:00 AM<br><b>Subject:</b> {subject}</div><p>{QUOTED}</p>"
             "<script>alert(1)</script></body></html>")
     if html_only:
-        mail.set_content(html, subtype="html")
+        mail.set_content(html, subtype="html", cte="quoted-printable")
     else:
         mail.set_content(body)
-        mail.add_alternative(html, subtype="html")
+        mail.add_alternative(html, subtype="html", cte="quoted-printable")
     return mail
 
 
@@ -141,3 +141,10 @@ def delivery_report(original_message_id: str, recipient: str, action: str = "fai
 def auth_header(spf="pass", dkim="pass", dmarc="pass", server="mx.example.com") -> str:
     return f"{server}; spf={spf} smtp.mailfrom=client.example.net; dkim={dkim} header.d=client.example.net; " \
            f"dmarc={dmarc} header.from=client.example.net"
+
+
+def wire(mail: EmailMessage | bytes) -> bytes:
+    """The message as it travels: CRLF line ends (SMTP, LMTP and IMAP all carry it so)."""
+    if isinstance(mail, bytes):
+        return mail
+    return mail.as_bytes(policy=mail.policy.clone(linesep="\r\n"))
