@@ -20,6 +20,12 @@ ROLE_LABELS = {StaffRole.ADMIN: "Administrator", StaffRole.SUPPORT: "Support eng
 ROLE_ORDER = (StaffRole.ANALYST, StaffRole.SUPPORT, StaffRole.ADMIN)
 OUTBOX_STATUS_LABELS = {OutboxStatus.QUEUED: "Waiting to be sent", OutboxStatus.SENT: "Sent",
                         OutboxStatus.FAILED: "Failed", OutboxStatus.BOUNCED: "Bounced"}
+INBOUND_OUTCOME_LABELS = {
+    "received": "Not read yet", "joined": "Added to its request", "created": "New request",
+    "needs_review": "Waiting for review", "auto_replied": "Answered automatically", "ignored": "Ignored",
+    "bounce": "Delivery report", "refused": "Refused (too large)", "discarded": "Thrown away",
+    "attached": "Added to a request by staff",
+}
 MAIL_TEMPLATE_LABELS = {
     "account_closed": "Account closed", "activation": "Activation link", "data_export_ready": "Data export ready",
     "email_change_confirm": "Confirm the new e-mail address", "email_change_notice": "E-mail change notice",
