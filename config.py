@@ -237,8 +237,8 @@ def load_config() -> dict:
         if value is not None:
             config[name] = value
     for name in ("MAIL_INTAKE_DEFAULT_TYPE", "MAIL_INTAKE_DMARC_FAIL", "MAIL_AUTHSERV_ID", "IMAP_HOST",
-                 "IMAP_SECURITY", "IMAP_USER", "IMAP_PASSWORD", "IMAP_CA_FILE", "IMAP_FOLDER", "IMAP_DONE_FOLDER", "MAIL_RECEIVE_HOST",
-                 "MAIL_RECEIVE_PROTOCOL"):
+                 "IMAP_SECURITY", "IMAP_USER", "IMAP_PASSWORD", "IMAP_CA_FILE", "IMAP_FOLDER", "IMAP_DONE_FOLDER",
+                 "MAIL_RECEIVE_HOST", "MAIL_RECEIVE_PROTOCOL"):
         value = _env(name)
         if value is not None:
             config[name] = value

@@ -22,17 +22,8 @@ from backoffice.security import request_actor
 from backoffice.services import ServiceError
 from backoffice.services.labels import INBOUND_OUTCOME_LABELS, label, options
 from backoffice.services.mail_intake import review
+from backoffice.services.mail_intake.origins import VERDICT_LABELS, verdicts_text
 from backoffice.storage import BlobNotFound, open_blob
-
-VERDICT_LABELS = {"pass": "pass", "fail": "fail", "softfail": "soft fail", "neutral": "neutral", "none": "none",
-                  "temperror": "temporary error", "permerror": "permanent error", "policy": "policy"}
-
-
-def verdicts_text(model: InboundMessage) -> str:
-    """"SPF pass · DKIM pass · DMARC fail", or that the receiving server gave none."""
-    parts = [f"{name} {VERDICT_LABELS.get(value, value)}" for name, value in
-             (("SPF", model.spf), ("DKIM", model.dkim), ("DMARC", model.dmarc)) if value]
-    return " · ".join(parts) or "No verdict from the receiving server"
 
 
 def _ticket_link(view, context, model, name):

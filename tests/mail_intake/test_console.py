@@ -115,3 +115,25 @@ def test_only_support_staff_see_incoming_mail(app, make, intake, client, console
     for url in (REVIEW, "/console/incoming-mail/", f"/console/incoming-mail/{inbound.id}/original"):
         assert client.get(url).status_code == 403
     assert client.post(f"/console/incoming-mail/{inbound.id}/discard", data={"confirmed": "yes"}).status_code == 403
+
+
+def test_the_ticket_page_marks_messages_that_came_by_mail(app, make, intake, client, console):
+    customer = make.customer()
+    ticket = make_ticket(customer)
+    inbound = intake.deliver(messages.gmail_reply(customer.email, reply_address(ticket.id), "Re: x", "By mail.",
+                                                  auth=messages.auth_header(spf="pass", dkim="pass", dmarc="pass")))
+    sign_in(make, console)
+    html = client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
+    assert "by e-mail (SPF pass · DKIM pass · DMARC pass)" in html
+    assert f'href="/console/incoming-mail/{inbound.id}/original"' in html
+    assert html.count("by e-mail (") == 1  # the wizard's first message is not
+
+
+def test_a_bouncing_address_is_shown_on_the_customer(app, make, intake, client, console):
+    customer = make.customer(email="gone@client.example.net")
+    intake.deliver(messages.delivery_report("<unknown-1@example.com>", customer.email))
+    sign_in(make, console)
+    html = client.get(f"/console/customers/details/?id={customer.id}").get_data(as_text=True)
+    assert 'id="customer-email-bouncing">Address bouncing' in html and "5.1.1" in html
+    other = make.customer()
+    assert "Address bouncing" not in client.get(f"/console/customers/details/?id={other.id}").get_data(as_text=True)

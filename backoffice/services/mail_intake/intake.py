@@ -21,7 +21,8 @@ from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.jobs.kinds import Claim, PermanentJobError, job_kind
 from backoffice.models import Customer, CustomerStatus, Ticket, TicketMessage
-from backoffice.models.inbound_mail import InboundMessage, InboundOutcome
+from backoffice.models.inbound_mail import InboundMessage
+from backoffice.models.inbound_mail import InboundOutcome as Outcome
 from backoffice.models.support import TicketStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
@@ -38,7 +39,6 @@ from backoffice.storage import BlobNotFound, open_blob
 from backoffice.web import format_bytes
 
 log = logging.getLogger("backoffice.mail_intake")
-O = InboundOutcome
 NO_TEXT = "(The e-mail had no text.)"
 
 
@@ -50,7 +50,7 @@ def run_intake(claim: Claim, _context) -> None:
 
 def process(inbound_id: int) -> InboundMessage | None:
     inbound = _locked(inbound_id)
-    if inbound is None or inbound.outcome != O.RECEIVED:
+    if inbound is None or inbound.outcome != Outcome.RECEIVED:
         return inbound  # done by an earlier run of this job
     try:
         with open_blob(inbound.raw_sha256) as stream:
@@ -62,10 +62,10 @@ def process(inbound_id: int) -> InboundMessage | None:
     inbound.spf, inbound.dkim, inbound.dmarc = verdicts.spf, verdicts.dkim, verdicts.dmarc
     report = bounces.bounce_of(mail)
     if report is not None:
-        return _finish(inbound, O.BOUNCE, bounces.record(report))
+        return _finish(inbound, Outcome.BOUNCE, bounces.record(report))
     reason = loops.loop_reason(mail)
     if reason:
-        return _finish(inbound, O.IGNORED, reason)
+        return _finish(inbound, Outcome.IGNORED, reason)
     sender = db.session.scalar(select(Customer).where(Customer.email == mail.from_addr))
     recipients = [address for address in inbound.to_addrs.split(",") if address]
     pointer = find_ticket(mail, recipients, sender)
@@ -74,17 +74,17 @@ def process(inbound_id: int) -> InboundMessage | None:
         return _answer(inbound, mail, pointer, sender, dmarc_review)
     if sender is not None and sender.status == CustomerStatus.ACTIVE:
         if dmarc_review:
-            return _finish(inbound, O.NEEDS_REVIEW, "A new request whose sender failed DMARC: the From address may "
-                                                    "be forged.")
+            return _finish(inbound, Outcome.NEEDS_REVIEW, "A new request whose sender failed DMARC: the From "
+                                                          "address may be forged.")
         return _new_request(inbound, mail, sender, recipients)
     if loops.suppresses_auto_reply(mail):
-        return _finish(inbound, O.IGNORED, "From an address with no active account, asking not to be answered "
-                                           "automatically.")
+        return _finish(inbound, Outcome.IGNORED, "From an address with no active account, asking not to be answered "
+                                                 "automatically.")
     if auto_reply.send(mail):
-        return _finish(inbound, O.AUTO_REPLIED, "From an address with no active account: told where the portal "
-                                                "and its request form are.")
-    return _finish(inbound, O.IGNORED, "From an address with no active account, already answered automatically "
-                                       "today.")
+        return _finish(inbound, Outcome.AUTO_REPLIED, "From an address with no active account: told where the portal "
+                                                      "and its request form are.")
+    return _finish(inbound, Outcome.IGNORED, "From an address with no active account, already answered automatically "
+                                             "today.")
 
 
 def _answer(inbound: InboundMessage, mail: ParsedMail, pointer: Pointer, sender: Customer | None,
@@ -92,22 +92,22 @@ def _answer(inbound: InboundMessage, mail: ParsedMail, pointer: Pointer, sender:
     ticket = pointer.ticket
     inbound.ticket_id = ticket.id
     if sender is None or ticket.customer_id != sender.id:
-        return _finish(inbound, O.NEEDS_REVIEW, f"Points at {ticket.number} by {pointer.how}, but {mail.from_addr} "
-                                                "is not that request's customer.")
+        return _finish(inbound, Outcome.NEEDS_REVIEW, f"Points at {ticket.number} by {pointer.how}, but "
+                                                      f"{mail.from_addr} is not that request's customer.")
     if sender.status != CustomerStatus.ACTIVE:
         status = CUSTOMER_STATUS_LABELS.get(sender.status, sender.status).lower()
-        return _finish(inbound, O.NEEDS_REVIEW, f"A reply to {ticket.number} from a customer whose account is "
-                                                f"{status}.")
+        return _finish(inbound, Outcome.NEEDS_REVIEW, f"A reply to {ticket.number} from a customer whose account is "
+                                                      f"{status}.")
     if dmarc_review:
-        return _finish(inbound, O.NEEDS_REVIEW, f"A reply to {ticket.number} whose sender failed DMARC: the From "
-                                                "address may be forged.")
+        return _finish(inbound, Outcome.NEEDS_REVIEW, f"A reply to {ticket.number} whose sender failed DMARC: the From "
+                                                      "address may be forged.")
     if ticket.status == TicketStatus.CLOSED:
         return _new_request(inbound, mail, sender, [], follows=ticket)
     return join(inbound, mail, ticket, Actor("customer", sender.id, sender.email), f"by {pointer.how}")
 
 
 def join(inbound: InboundMessage, mail: ParsedMail, ticket: Ticket, actor: Actor, how: str,
-         outcome: str = O.JOINED) -> InboundMessage:
+         outcome: str = Outcome.JOINED) -> InboundMessage:
     """Append the message's new text and files to the ticket as the customer's reply (the portal's service)."""
     uploads, notes = _uploads(mail.files)
     body = _body(quoting.new_text(mail.text), notes, bool(uploads))
@@ -119,7 +119,7 @@ def join(inbound: InboundMessage, mail: ParsedMail, ticket: Ticket, actor: Actor
         db.session.rollback()
         inbound = _locked(inbound_id)
         inbound.ticket_id = ticket.id
-        return _finish(inbound, O.NEEDS_REVIEW, f"Could not be added to {ticket.number}: {error.message}")
+        return _finish(inbound, Outcome.NEEDS_REVIEW, f"Could not be added to {ticket.number}: {error.message}")
     inbound = db.session.get(InboundMessage, inbound_id)
     inbound.ticket_id, inbound.ticket_message_id = ticket.id, message.id
     db.session.commit()
@@ -135,16 +135,16 @@ def _new_request(inbound: InboundMessage, mail: ParsedMail, sender: Customer, re
     description = _body(text, notes, True) or NO_TEXT
     subject = (mail.subject or "Request by e-mail")[:200]
     inbound_id = inbound.id
-    inbound.outcome, inbound.processed_at = O.CREATED, utcnow()
+    inbound.outcome, inbound.processed_at = Outcome.CREATED, utcnow()
     inbound.reason = "A new request by e-mail" + (f" (its request {follows.number} is closed)." if follows else ".")
     try:
         ticket = submit.submit_mail(sender.id, f"mail-{inbound.raw_sha256[:40]}", Actor("customer", sender.id,
                                     sender.email), _request_type(recipients), subject, description, uploads)
     except ServiceError as error:
         db.session.rollback()
-        return _finish(_locked(inbound_id), O.NEEDS_REVIEW, f"Could not become a request: {error.message}")
+        return _finish(_locked(inbound_id), Outcome.NEEDS_REVIEW, f"Could not become a request: {error.message}")
     inbound = db.session.get(InboundMessage, inbound_id)
-    inbound.outcome, inbound.ticket_id = O.CREATED, ticket.id  # again, should the submit have lost a race
+    inbound.outcome, inbound.ticket_id = Outcome.CREATED, ticket.id  # again, should the submit have lost a race
     inbound.ticket_message_id = db.session.scalar(select(func.min(TicketMessage.id))
                                                   .where(TicketMessage.ticket_id == ticket.id))
     db.session.commit()

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import Ticket
-from backoffice.models.inbound_mail import InboundMessage, InboundOutcome
+from backoffice.models.inbound_mail import InboundMessage
+from backoffice.models.inbound_mail import InboundOutcome as Outcome
 from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.audit import record
@@ -17,13 +18,12 @@ from backoffice.services.mail_intake.parse import parse
 from backoffice.services.support.access import ticket_by_number
 from backoffice.storage import open_blob
 
-O = InboundOutcome
 GONE = "This message is no longer waiting for review: someone decided on it already."
 
 
 def waiting(limit: int = 100) -> list[InboundMessage]:
     """The messages waiting for a decision, newest first."""
-    return list(db.session.scalars(select(InboundMessage).where(InboundMessage.outcome == O.NEEDS_REVIEW)
+    return list(db.session.scalars(select(InboundMessage).where(InboundMessage.outcome == Outcome.NEEDS_REVIEW)
                                    .order_by(InboundMessage.id.desc()).limit(limit)))
 
 
@@ -44,15 +44,15 @@ def attach(inbound_id: int, number: str, actor: Actor) -> InboundMessage:
     record(actor, "mail.attached", inbound,
            after={"ticket": ticket.number, "from": inbound.from_addr})
     author = Actor("customer", ticket.customer_id, f"{inbound.from_addr} (e-mail, added by {actor.label})")
-    result = intake.join(inbound, mail, ticket, author, f"by {actor.label}", outcome=O.ATTACHED)
-    if result.outcome != O.ATTACHED:  # the reply service refused it (say, the request is closed): it still waits
+    result = intake.join(inbound, mail, ticket, author, f"by {actor.label}", outcome=Outcome.ATTACHED)
+    if result.outcome != Outcome.ATTACHED:  # the reply service refused it (say, the request is closed): it still waits
         raise ServiceError(result.reason or GONE, "number")
     return result
 
 
 def discard(inbound_id: int, actor: Actor) -> InboundMessage:
     inbound = _waiting(inbound_id)
-    inbound.outcome, inbound.reason = O.DISCARDED, f"Thrown away by {actor.label}."
+    inbound.outcome, inbound.reason = Outcome.DISCARDED, f"Thrown away by {actor.label}."
     record(actor, "mail.discarded", inbound,
            after={"from": inbound.from_addr, "subject": inbound.subject})
     db.session.commit()
@@ -61,7 +61,7 @@ def discard(inbound_id: int, actor: Actor) -> InboundMessage:
 
 def _waiting(inbound_id: int) -> InboundMessage:
     inbound = db.session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
-    if inbound is None or inbound.outcome != O.NEEDS_REVIEW:
+    if inbound is None or inbound.outcome != Outcome.NEEDS_REVIEW:
         db.session.rollback()
         raise ServiceError(GONE)
     return inbound
