@@ -56,7 +56,7 @@ def refuse(headers: bytes, size: int, source: str) -> Received:
 
 def _record(raw: bytes, source: str, envelope_recipients, outcome: str, reason: str | None = None) -> Received:
     digest = hashlib.sha256(raw).hexdigest()
-    mail = parse(raw)
+    mail = parse(raw, headers_only=True)
     existing = _existing(digest, mail.message_id)
     if existing is not None:
         return Received(existing, True)
