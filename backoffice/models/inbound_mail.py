@@ -38,10 +38,11 @@ class InboundMessage(db.Model):
     __table_args__ = (
         CheckConstraint(check_in("outcome", InboundOutcome), name="outcome"),
         CheckConstraint(check_in("source", InboundSource), name="source"),
-        # nothing twice: the same bytes (a re-fetch after a crash) or the same Message-ID (a second delivery of
-        # one message, with other Received lines) are one message
+        # nothing twice: the same bytes (a re-fetch after a crash) or the same Message-ID from the same sender (a
+        # second delivery of one message, with other Received lines) are one message; a stranger who reuses
+        # someone's Message-ID blocks nothing of theirs
         Index("ix_inbound_messages_raw_sha256", "raw_sha256", unique=True),
-        Index("ix_inbound_messages_message_id", "message_id", unique=True),
+        Index("ix_inbound_messages_message_id_from", "message_id", "from_addr", unique=True),
         Index("ix_inbound_messages_outcome_id", "outcome", "id"),  # the review list, newest first
         Index("ix_inbound_messages_ticket_id", "ticket_id", "id"),
         Index("ix_inbound_messages_ticket_message_id", "ticket_message_id"),

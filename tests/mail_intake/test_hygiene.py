@@ -103,3 +103,14 @@ def test_hostile_headers_do_not_stop_the_intake(app, make, intake):
     assert inbound.outcome == "created"
     ticket = db.session.get(Ticket, inbound.ticket_id)
     assert "\x00" not in ticket.description and "\x1b" not in ticket.description
+
+
+def test_a_strangers_copy_of_a_message_id_blocks_nothing(app, make, intake):
+    customer = make.customer()
+    ticket = make_ticket(customer)
+    genuine = messages.gmail_reply(customer.email, reply_address(ticket.id), "Re: x", "The genuine reply.")
+    squatter = messages.new_mail("squatter@client.example.net", "support@example.com", "x", "First with the id.")
+    squatter.replace_header("Message-ID", genuine["Message-ID"])
+    intake.deliver(squatter)
+    assert intake.deliver(genuine).outcome == "joined"
+    assert count(InboundMessage) == 2

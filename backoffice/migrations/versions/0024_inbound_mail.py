@@ -56,7 +56,8 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_messages")),
     )
     op.create_index("ix_inbound_messages_raw_sha256", "inbound_messages", ["raw_sha256"], unique=True)
-    op.create_index("ix_inbound_messages_message_id", "inbound_messages", ["message_id"], unique=True)
+    op.create_index("ix_inbound_messages_message_id_from", "inbound_messages", ["message_id", "from_addr"],
+                    unique=True)
     op.create_index("ix_inbound_messages_outcome_id", "inbound_messages", ["outcome", "id"])
     op.create_index("ix_inbound_messages_ticket_id", "inbound_messages", ["ticket_id", "id"])
     op.create_index("ix_inbound_messages_ticket_message_id", "inbound_messages", ["ticket_message_id"])
@@ -104,6 +105,6 @@ def downgrade():
     op.drop_index("ix_inbound_messages_ticket_message_id", table_name="inbound_messages")
     op.drop_index("ix_inbound_messages_ticket_id", table_name="inbound_messages")
     op.drop_index("ix_inbound_messages_outcome_id", table_name="inbound_messages")
-    op.drop_index("ix_inbound_messages_message_id", table_name="inbound_messages")
+    op.drop_index("ix_inbound_messages_message_id_from", table_name="inbound_messages")
     op.drop_index("ix_inbound_messages_raw_sha256", table_name="inbound_messages")
     op.drop_table("inbound_messages")

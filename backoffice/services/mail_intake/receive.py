@@ -3,8 +3,8 @@ its intake job in one transaction, before the mailbox is touched or the SMTP cli
 threading, replying) is the `mail.intake` job's.
 
 Nothing twice: the same bytes again (a re-fetch after a crash between commit and flagging) or the same Message-ID
-again (one message delivered twice, over two paths) finds the first record, also when two deliveries race (the
-unique indexes decide, and the loser reads the winner's row).
+from the same sender again (one message delivered twice, over two paths) finds the first record, also when two
+deliveries race (the unique indexes decide, and the loser reads the winner's row).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backoffice.extensions import db
@@ -57,7 +57,7 @@ def refuse(headers: bytes, size: int, source: str) -> Received:
 def _record(raw: bytes, source: str, envelope_recipients, outcome: str, reason: str | None = None) -> Received:
     digest = hashlib.sha256(raw).hexdigest()
     mail = parse(raw, headers_only=True)
-    existing = _existing(digest, mail.message_id)
+    existing = _existing(digest, mail.message_id, mail.from_addr[:254])
     if existing is not None:
         return Received(existing, True)
     blob = store_stream(io.BytesIO(raw), max_bytes=len(raw))  # a crash after this leaves an unnamed blob, no row
@@ -74,15 +74,16 @@ def _record(raw: bytes, source: str, envelope_recipients, outcome: str, reason: 
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        existing = _existing(digest, mail.message_id)
+        existing = _existing(digest, mail.message_id, mail.from_addr[:254])
         if existing is None:
             raise
         return Received(existing, True)
     return Received(inbound.id, False)
 
 
-def _existing(digest: str, message_id: str | None) -> int | None:
+def _existing(digest: str, message_id: str | None, from_addr: str) -> int | None:
     condition = InboundMessage.raw_sha256 == digest
     if message_id:
-        condition = or_(condition, InboundMessage.message_id == message_id)
+        condition = or_(condition, and_(InboundMessage.message_id == message_id,
+                                        InboundMessage.from_addr == from_addr))
     return db.session.scalar(select(InboundMessage.id).where(condition).limit(1))
