@@ -69,8 +69,9 @@ def load(url: str, tickets: int) -> None:
         db.session.execute(text("INSERT INTO products (name, created_at) SELECT 'Product ' || n, now() "
                                 "FROM generate_series(1, :products) AS n"), {"products": PRODUCTS})
         first_staff = db.session.scalar(text("SELECT min(id) FROM staff_users"))
-        db.session.execute(text(TICKETS_WITHOUT_CODES_SQL), {"count": tickets, "customers": CUSTOMERS, "products": PRODUCTS,
-                                               "engineers": ENGINEERS, "first_staff": first_staff})
+        db.session.execute(text(TICKETS_WITHOUT_CODES_SQL),
+                           {"count": tickets, "customers": CUSTOMERS, "products": PRODUCTS, "engineers": ENGINEERS,
+                            "first_staff": first_staff})
         db.session.execute(text(OUTBOX_SQL))
         db.session.commit()
         log(f"  loaded {tickets:,} tickets and their outbox messages in {time.perf_counter() - started:.1f}s")

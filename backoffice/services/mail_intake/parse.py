@@ -8,8 +8,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
-from email.parser import BytesParser
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
 import nh3
