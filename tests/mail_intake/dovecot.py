@@ -99,8 +99,9 @@ def _certificate(root: Path) -> None:
 
 
 class Dovecot:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, capabilities: str | None = None):
         self.root = root
+        self.capabilities = capabilities  # what the server says it can do after login (None: Dovecot's own)
         self.host = "127.0.0.1"
         self.port, self.tls_port = free_port(), free_port()
         self.process: subprocess.Popen | None = None
@@ -120,7 +121,8 @@ class Dovecot:
         account = self.account
         (root / "dovecot.conf").write_text(CONFIG.format(
             root=root, user=account.pw_name, group=_group_name(account.pw_gid), uid=account.pw_uid,
-            gid=account.pw_gid, port=self.port, tls_port=self.tls_port))
+            gid=account.pw_gid, port=self.port, tls_port=self.tls_port)
+            + (f"imap_capability = {self.capabilities}\n" if self.capabilities else ""))
         if os.geteuid() == 0:  # hand the directory to the unprivileged account Dovecot runs as
             for path in [root, *root.rglob("*")]:
                 os.chown(path, account.pw_uid, account.pw_gid)

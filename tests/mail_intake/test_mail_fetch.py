@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,17 +31,23 @@ from tests.support.helpers import make_ticket
 CLIENTS = [messages.gmail_reply, messages.outlook_reply, messages.apple_reply, messages.thunderbird_reply]
 
 
-@pytest.fixture(scope="module")
-def dovecot():
+@contextmanager
+def running_dovecot(capabilities: str | None = None):
     # its own directory under /tmp, not pytest's (whose parents only root may enter, and Dovecot runs as nobody)
     root = Path(tempfile.mkdtemp(prefix="dovecot-"))
-    server = Dovecot(root)
+    server = Dovecot(root, capabilities)
     try:
         server.start()
         yield server
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def dovecot():
+    with running_dovecot() as server:
+        yield server
 
 
 @pytest.fixture
@@ -176,3 +183,21 @@ def test_idle_wakes_the_fetcher_for_new_mail(imap_app, mailbox):
     thread.join(timeout=20)
     assert not thread.is_alive() and time.monotonic() - started < 20
     assert len(result["report"].stored) == 1
+
+
+def test_without_idle_the_fetcher_polls(app, make):
+    with running_dovecot(capabilities="IMAP4rev1 LITERAL+ UIDPLUS MOVE") as plain:
+        app.config.update(plain.settings("starttls"), IMAP_POLL_SECONDS=1)
+        fetcher = Fetcher(app)
+        client = fetcher.connect()
+        assert not client.has_capability("IDLE")
+        client.logout()
+        result = {}
+        thread = threading.Thread(target=lambda: result.update(report=fetcher.run(rounds=3)), daemon=True)
+        thread.start()
+        mailbox = plain.client()
+        mailbox.append("INBOX", messages.wire(messages.new_mail("a@client.example.net", "support@example.com", "x",
+                                                                "Found by a poll.")))
+        mailbox.logout()
+        thread.join(timeout=20)
+        assert not thread.is_alive() and len(result["report"].stored) == 1
