@@ -21,7 +21,10 @@ def mail_fetch(once):
     app = current_app._get_current_object()
     if not app.config.get("IMAP_HOST") or not app.config.get("IMAP_USER"):
         raise click.ClickException("Set BACKOFFICE_IMAP_HOST and BACKOFFICE_IMAP_USER (and _PASSWORD) first.")
-    report = Fetcher(app).run(once=once)
+    try:
+        report = Fetcher(app).run(once=once)
+    except Exception as error:  # with --once: the server or the database was out of reach; say so, exit 1
+        raise click.ClickException(f"mail-fetch stopped: {type(error).__name__}: {error}") from None
     click.echo(f"stored {len(report.stored)}, already stored {len(report.duplicates)}, "
                f"refused as too large {len(report.refused)}")
 

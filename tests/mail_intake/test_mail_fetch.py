@@ -201,3 +201,16 @@ def test_without_idle_the_fetcher_polls(app, make):
         mailbox.logout()
         thread.join(timeout=20)
         assert not thread.is_alive() and len(result["report"].stored) == 1
+
+
+def test_the_command_fetches_once_and_says_what_is_missing(imap_app, runner, mailbox):
+    mailbox.append("INBOX", messages.wire(messages.new_mail("a@client.example.net", "support@example.com", "x",
+                                                            "By the command.")))
+    result = runner.invoke(args=["mail-fetch", "--once"])
+    assert result.exit_code == 0 and "stored 1, already stored 0" in result.output
+    imap_app.config["IMAP_PASSWORD"] = "wrong"
+    failed = runner.invoke(args=["mail-fetch", "--once"])
+    assert failed.exit_code == 1 and "mail-fetch stopped" in failed.output
+    imap_app.config["IMAP_HOST"] = None
+    unset = runner.invoke(args=["mail-fetch", "--once"])
+    assert unset.exit_code == 1 and "Set BACKOFFICE_IMAP_HOST" in unset.output

@@ -15,6 +15,7 @@ from backoffice.services import ServiceError
 from backoffice.services.audit import record
 from backoffice.services.mail_intake import intake
 from backoffice.services.mail_intake.parse import parse
+from backoffice.services.mail_intake.threading import survivor
 from backoffice.services.support.access import ticket_by_number
 from backoffice.storage import open_blob
 
@@ -37,6 +38,7 @@ def attach(inbound_id: int, number: str, actor: Actor) -> InboundMessage:
     ticket = ticket_by_number(number or "")
     if ticket is None:
         raise ServiceError("There is no request with this number.", "number")
+    ticket = survivor(ticket)  # a merged request's replies go to the one it was merged into
     if ticket.customer_id is None:
         raise ServiceError("This request's customer closed their account: it takes no more replies.", "number")
     with open_blob(inbound.raw_sha256) as stream:

@@ -41,13 +41,13 @@ class Pointer:
 def find_ticket(mail: ParsedMail, recipients: list[str], sender: Customer | None) -> Pointer | None:
     ticket = _by_address(recipients)
     if ticket is not None:
-        return Pointer(_survivor(ticket), BY_ADDRESS)
+        return Pointer(survivor(ticket), BY_ADDRESS)
     ticket = _by_reference(mail.in_reply_to + list(reversed(mail.references)))
     if ticket is not None:
-        return Pointer(_survivor(ticket), BY_REFERENCE)
+        return Pointer(survivor(ticket), BY_REFERENCE)
     ticket = _by_subject(mail.subject)
     if ticket is not None and sender is not None and ticket.customer_id == sender.id:
-        return Pointer(_survivor(ticket), BY_SUBJECT)
+        return Pointer(survivor(ticket), BY_SUBJECT)
     return None
 
 
@@ -92,7 +92,8 @@ def _by_subject(subject: str) -> Ticket | None:
     return db.session.scalar(select(Ticket).where(Ticket.number == match.group(1).upper()))
 
 
-def _survivor(ticket: Ticket) -> Ticket:
+def survivor(ticket: Ticket) -> Ticket:
+    """The ticket itself, or the one it was merged into (and so on)."""
     seen = set()
     while ticket.merged_into_id is not None and ticket.id not in seen:
         seen.add(ticket.id)
