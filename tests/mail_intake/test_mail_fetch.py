@@ -138,7 +138,7 @@ def test_a_fetcher_process_killed_mid_batch_then_run_again_takes_each_message_on
     env = Workers(app_config).env(**dovecot.settings("starttls"))
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        wait_until(lambda: count(InboundMessage) >= 3, message="the fetcher storing its first messages")
+        wait_until(lambda: count(InboundMessage) >= 3, timeout=90, message="the fetcher storing its first messages")
         process.send_signal(signal.SIGKILL)  # mid-batch: some stored, maybe one stored but not yet marked
         process.wait(timeout=10)
     finally:
