@@ -137,3 +137,16 @@ def test_a_bouncing_address_is_shown_on_the_customer(app, make, intake, client, 
     assert 'id="customer-email-bouncing">Address bouncing' in html and "5.1.1" in html
     other = make.customer()
     assert "Address bouncing" not in client.get(f"/console/customers/details/?id={other.id}").get_data(as_text=True)
+
+
+def test_a_message_whose_original_is_gone_is_said_not_a_500(app, make, intake, client, console):
+    from backoffice.storage import blob_path
+
+    ticket, inbound = spoofed(make, intake)
+    blob_path(inbound.raw_sha256).unlink()
+    sign_in(make, console)
+    response = client.post(f"/console/incoming-mail/{inbound.id}/attach", data={"number": ticket.number},
+                           follow_redirects=True)
+    assert response.status_code == 200 and "missing from the store" in response.get_data(as_text=True)
+    assert client.get(f"/console/incoming-mail/{inbound.id}/original").status_code == 404
+    assert thread_length(ticket) == 1

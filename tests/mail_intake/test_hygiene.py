@@ -114,3 +114,16 @@ def test_a_strangers_copy_of_a_message_id_blocks_nothing(app, make, intake):
     intake.deliver(squatter)
     assert intake.deliver(genuine).outcome == "joined"
     assert count(InboundMessage) == 2
+
+
+def test_a_message_the_intake_cannot_read_goes_to_staff(app, intake):
+    from backoffice.storage import blob_path
+
+    received = receive(messages.wire(messages.new_mail("a@client.example.net", "support@example.com", "x", "Hi.")),
+                       "imap")
+    inbound = db.session.get(InboundMessage, received.inbound_id)
+    blob_path(inbound.raw_sha256).unlink()  # the store lost it (a disk replaced without its files)
+    intake.run()
+    db.session.expire_all()
+    inbound = db.session.get(InboundMessage, received.inbound_id)
+    assert inbound.outcome == "needs_review" and "missing from the blob store" in inbound.reason

@@ -42,8 +42,16 @@ log = logging.getLogger("backoffice.mail_intake")
 NO_TEXT = "(The e-mail had no text.)"
 
 
+def _give_up(_job_id: int, payload: dict, error: str) -> None:
+    """The intake failed for good: the message goes to staff, with why, rather than staying unread forever."""
+    inbound = _locked(payload.get("inbound_id"))
+    if inbound is not None and inbound.outcome == Outcome.RECEIVED:
+        inbound.outcome, inbound.processed_at = Outcome.NEEDS_REVIEW, utcnow()
+        inbound.reason = f"Could not be read automatically: {error}"[:500]
+
+
 @job_kind(INTAKE, max_attempts_key="MAIL_INTAKE_MAX_ATTEMPTS", retry_base_key="MAIL_INTAKE_RETRY_BASE_SECONDS",
-          lease_key="MAIL_INTAKE_LEASE_SECONDS")
+          lease_key="MAIL_INTAKE_LEASE_SECONDS", on_give_up=_give_up)
 def run_intake(claim: Claim, _context) -> None:
     process(claim.payload.get("inbound_id"))
 

@@ -17,7 +17,7 @@ from backoffice.services.mail_intake import intake
 from backoffice.services.mail_intake.parse import parse
 from backoffice.services.mail_intake.threading import survivor
 from backoffice.services.support.access import ticket_by_number
-from backoffice.storage import open_blob
+from backoffice.storage import BlobNotFound, open_blob
 
 GONE = "This message is no longer waiting for review: someone decided on it already."
 
@@ -41,8 +41,13 @@ def attach(inbound_id: int, number: str, actor: Actor) -> InboundMessage:
     ticket = survivor(ticket)  # a merged request's replies go to the one it was merged into
     if ticket.customer_id is None:
         raise ServiceError("This request's customer closed their account: it takes no more replies.", "number")
-    with open_blob(inbound.raw_sha256) as stream:
-        mail = parse(stream.read())
+    try:
+        with open_blob(inbound.raw_sha256) as stream:
+            mail = parse(stream.read())
+    except BlobNotFound:
+        db.session.rollback()
+        raise ServiceError("The original of this message is missing from the store: it cannot be added; throw it "
+                           "away.") from None
     record(actor, "mail.attached", inbound,
            after={"ticket": ticket.number, "from": inbound.from_addr})
     author = Actor("customer", ticket.customer_id, f"{inbound.from_addr} (e-mail, added by {actor.label})")
