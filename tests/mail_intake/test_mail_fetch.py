@@ -25,7 +25,7 @@ from backoffice.services.mail_intake.receive import receive
 from backoffice.services.support.reply_address import reply_address
 from tests.conftest import Workers, wait_until
 from tests.mail_intake import messages
-from tests.mail_intake.dovecot import Dovecot
+from tests.mail_intake.dovecot import DOVECOT, Dovecot
 from tests.support.helpers import make_ticket
 
 CLIENTS = [messages.gmail_reply, messages.outlook_reply, messages.apple_reply, messages.thunderbird_reply]
@@ -33,6 +33,8 @@ CLIENTS = [messages.gmail_reply, messages.outlook_reply, messages.apple_reply, m
 
 @contextmanager
 def running_dovecot(capabilities: str | None = None):
+    if not Path(DOVECOT).exists():
+        pytest.fail(f"Dovecot is missing at {DOVECOT}: run make install (it installs Debian's dovecot-imapd)")
     # its own directory under /tmp, not pytest's (whose parents only root may enter, and Dovecot runs as nobody)
     root = Path(tempfile.mkdtemp(prefix="dovecot-"))
     server = Dovecot(root, capabilities)
