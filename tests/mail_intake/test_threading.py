@@ -145,3 +145,18 @@ def test_a_reply_to_a_closed_ticket_becomes_a_new_request_that_names_it(app, mak
     assert inbound.outcome == "created" and inbound.ticket_id != ticket.id
     new = db.session.get(Ticket, inbound.ticket_id)
     assert ticket.number in new.description and TEXT in new.description
+
+
+def test_a_replys_files_join_the_thread_as_mail_files_and_are_checked(app, make, intake):
+    from backoffice.models import Attachment, Job
+    from backoffice.services.support.file_checks import CHECK_FILE
+
+    customer = make.customer()
+    ticket = make_ticket(customer)
+    mail = messages.thunderbird_reply(customer.email, reply_address(ticket.id), "Re: x", "The log is attached.")
+    mail.add_attachment(b"scan log line\n" * 50, maintype="text", subtype="plain", filename="scan.log")
+    intake.deliver(mail)
+    last = thread_of(ticket)[-1]
+    files = list(db.session.scalars(select(Attachment).where(Attachment.message_id == last.id)))
+    assert [(f.filename, f.source) for f in files] == [("scan.log", "mail")]
+    assert {"attachment_id": files[0].id} in db.session.scalars(select(Job.payload).where(Job.kind == CHECK_FILE)).all()

@@ -23,7 +23,7 @@ from backoffice.jobs.kinds import Claim, PermanentJobError, job_kind
 from backoffice.models import Customer, CustomerStatus, Ticket, TicketMessage
 from backoffice.models.inbound_mail import InboundMessage
 from backoffice.models.inbound_mail import InboundOutcome as Outcome
-from backoffice.models.support import TicketStatus
+from backoffice.models.support import AttachmentSource, TicketStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.labels import CUSTOMER_STATUS_LABELS
@@ -122,7 +122,7 @@ def join(inbound: InboundMessage, mail: ParsedMail, ticket: Ticket, actor: Actor
     inbound_id = inbound.id
     inbound.outcome, inbound.reason, inbound.processed_at = outcome, f"Added to {ticket.number} {how}.", utcnow()
     try:
-        message = customer_reply(ticket, actor, body, uploads)  # commits the outcome with the reply
+        message = customer_reply(ticket, actor, body, uploads, source=AttachmentSource.MAIL)  # commits the outcome
     except ServiceError as error:
         db.session.rollback()
         inbound = _locked(inbound_id)
