@@ -26,9 +26,11 @@ $(AXE): | $(STAMP) system-packages
 # Debian packages the project needs: Chromium for the browser tests, libmagic for file types, unar to decode
 # compressed RAR members; zip and 7zip (7zz) build the archives the Virus Lab tests unpack, libarchive-tools
 # (bsdtar) cross-checks the RAR fixtures; nginx runs deploy/nginx in front of gunicorn in the slow-client tests;
-# npm fetches axe-core for the browser tests. Each package is installed only when its command (or library) is
-# missing: a machine whose npm came with NodeSource's nodejs cannot also take Debian's npm (they conflict).
-SYSTEM_PACKAGES = chromium:chromium unar:unar zip:zip 7zz:7zip bsdtar:libarchive-tools nginx:nginx-light npm:npm
+# npm fetches axe-core for the browser tests; dovecot-imapd is the IMAP server the mail-fetch tests read from.
+# Each package is installed only when its command (or library) is missing: a machine whose npm came with
+# NodeSource's nodejs cannot also take Debian's npm (they conflict).
+SYSTEM_PACKAGES = chromium:chromium unar:unar zip:zip 7zz:7zip bsdtar:libarchive-tools nginx:nginx-light npm:npm \
+	dovecot:dovecot-imapd
 system-packages:
 	@missing=; for pair in $(SYSTEM_PACKAGES); do PATH="$$PATH:/usr/sbin" command -v $${pair%%:*} >/dev/null 2>&1 \
 	    || missing="$$missing $${pair#*:}"; done; ldconfig -p | grep -q libmagic.so.1 || missing="$$missing libmagic1"; \

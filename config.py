@@ -70,6 +70,32 @@ class Config:
     MAIL_MAX_ATTEMPTS = 8
     MAIL_RETRY_BASE_SECONDS = 30  # backoff: base * 2**(attempt-1), capped below
     MAIL_CLAIM_SECONDS = 300  # a worker's lease on a batch of mail; a dead worker's messages are taken over after it
+    # Incoming mail (backoffice mail-fetch over IMAP, backoffice mail-receive over SMTP/LMTP), one intake for both
+    MAIL_INTAKE_MAX_BYTES = 25 * 1024 * 1024  # a larger message is refused (SMTP 552; IMAP: kept as headers only)
+    MAIL_INTAKE_DEFAULT_TYPE = "general"  # the request type of a new request by mail to an unmapped address
+    # receiving address -> request type code, e.g. {"sales@example.com": "presale"}; env: "addr=type,addr=type"
+    MAIL_INTAKE_QUEUES: dict = {}
+    MAIL_INTAKE_DMARC_FAIL = "review"  # a DMARC "fail" verdict: "review" (staff decide) or "accept"
+    # the authserv-id of our receiving MTA's Authentication-Results; only its headers are believed (None: the
+    # topmost Authentication-Results header, which the receiving server adds last)
+    MAIL_AUTHSERV_ID: str | None = None
+    MAIL_AUTO_REPLIES_PER_DAY = 1  # auto-replies one sender address gets in a day (UTC)
+    MAIL_INTAKE_MAX_ATTEMPTS = 5
+    MAIL_INTAKE_RETRY_BASE_SECONDS = 30
+    MAIL_INTAKE_LEASE_SECONDS = 300
+    IMAP_HOST: str | None = None
+    IMAP_PORT = 993
+    IMAP_SECURITY = "tls"  # tls (IMAPS), starttls, or none (loopback tests only)
+    IMAP_USER: str | None = None
+    IMAP_PASSWORD: str | None = None
+    IMAP_CA_FILE: str | None = None  # a CA bundle for a server with a private certificate (default: the system's)
+    IMAP_FOLDER = "INBOX"
+    IMAP_DONE_FOLDER: str | None = None  # where read messages are moved; unset: they stay, marked \Seen
+    IMAP_POLL_SECONDS = 60  # between polls when the server has no IDLE; also the longest IDLE wait
+    IMAP_TIMEOUT_SECONDS = 30
+    MAIL_RECEIVE_HOST = "127.0.0.1"
+    MAIL_RECEIVE_PORT = 2525
+    MAIL_RECEIVE_PROTOCOL = "lmtp"  # lmtp (from the MTA's local delivery) or smtp
     # The job queue (`backoffice worker`): every kind backs off base * 2**(attempt-1) seconds, capped here
     JOB_RETRY_MAX_SECONDS = 6 * 3600
 
@@ -231,6 +257,16 @@ def load_config() -> dict:
         value = _env(name)
         if value is not None:
             config[name] = value
+    for name in ("MAIL_INTAKE_DEFAULT_TYPE", "MAIL_INTAKE_DMARC_FAIL", "MAIL_AUTHSERV_ID", "IMAP_HOST",
+                 "IMAP_SECURITY", "IMAP_USER", "IMAP_PASSWORD", "IMAP_CA_FILE", "IMAP_FOLDER", "IMAP_DONE_FOLDER",
+                 "MAIL_RECEIVE_HOST", "MAIL_RECEIVE_PROTOCOL"):
+        value = _env(name)
+        if value is not None:
+            config[name] = value
+    queues = _env("MAIL_INTAKE_QUEUES")  # "sales@example.com=presale,lab@example.com=disinfection"
+    config["MAIL_INTAKE_QUEUES"] = dict(config["MAIL_INTAKE_QUEUES"]) if queues is None else {
+        address.strip().lower(): code.strip() for address, _, code in
+        (pair.partition("=") for pair in queues.split(",") if "=" in pair)}
     passwords = _env("ARCHIVE_PASSWORDS")  # comma-separated; a copy either way, so no app changes the default
     config["ARCHIVE_PASSWORDS"] = list(config["ARCHIVE_PASSWORDS"]) if passwords is None else [
         password for password in passwords.split(",") if password]
@@ -288,6 +324,15 @@ def load_config() -> dict:
         "DATA_EXPORT_MAX_ATTEMPTS",
         "DATA_EXPORT_RETRY_BASE_SECONDS",
         "DATA_EXPORT_LEASE_SECONDS",
+        "MAIL_INTAKE_MAX_BYTES",
+        "MAIL_AUTO_REPLIES_PER_DAY",
+        "MAIL_INTAKE_MAX_ATTEMPTS",
+        "MAIL_INTAKE_RETRY_BASE_SECONDS",
+        "MAIL_INTAKE_LEASE_SECONDS",
+        "IMAP_PORT",
+        "IMAP_POLL_SECONDS",
+        "IMAP_TIMEOUT_SECONDS",
+        "MAIL_RECEIVE_PORT",
     ):
         config[name] = _env_int(name, config[name])
     if not config["YARA_TIMEOUT_SECONDS"] <= config["ANALYSIS_BUDGET_SECONDS"] < config["ANALYSIS_LEASE_SECONDS"]:
@@ -302,6 +347,12 @@ def load_config() -> dict:
     for name in ("API_TOKEN_MAX_DAYS", "WEBHOOK_MAX_ATTEMPTS", "WEBHOOK_RETRY_BASE_SECONDS", "WEBHOOK_RETRY_HOURS",
                  "WEBHOOK_TIMEOUT_SECONDS"):
         config[name] = _env_int(name, config[name])
+    if config["MAIL_INTAKE_DMARC_FAIL"] not in ("review", "accept"):
+        raise RuntimeError("BACKOFFICE_MAIL_INTAKE_DMARC_FAIL must be 'review' or 'accept'")
+    if config["IMAP_SECURITY"] not in ("tls", "starttls", "none"):
+        raise RuntimeError("BACKOFFICE_IMAP_SECURITY must be 'tls', 'starttls' or 'none'")
+    if config["MAIL_RECEIVE_PROTOCOL"] not in ("lmtp", "smtp"):
+        raise RuntimeError("BACKOFFICE_MAIL_RECEIVE_PROTOCOL must be 'lmtp' or 'smtp'")
     config["SMTP_STARTTLS"] = _env_bool("SMTP_STARTTLS", config["SMTP_STARTTLS"])
     config["CAPTCHA_ENABLED"] = _env_bool("CAPTCHA_ENABLED", config["CAPTCHA_ENABLED"])
     config["VIRUSLAB_AUTO_SEND_DISINFECTION"] = _env_bool("VIRUSLAB_AUTO_SEND_DISINFECTION",

@@ -1,5 +1,5 @@
 """The `backoffice` command: Flask's CLI with the app factory, plus the project's own commands, one module per
-domain (serving, accounts and staff, demo data, licensing, support)."""
+domain (serving, accounts and staff, demo data, licensing, support, incoming mail)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ def _create_app(*_args):
 
 
 def register_commands(app: Flask) -> None:
-    from backoffice.cli import accounts, demo, licensing, serving, support
+    from backoffice.cli import accounts, demo, licensing, mail, serving, support
 
-    for module in (serving, accounts, demo, licensing, support):
+    for module in (serving, accounts, demo, licensing, support, mail):
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -27,6 +27,7 @@ from backoffice.models.viruslab import REQUEST_TYPE_LABELS, STATE_LABELS
 from backoffice.security import request_actor
 from backoffice.services import ServiceError, audit_text, customer_lookup, customer_notes, customer_overview
 from backoffice.services.labels import CUSTOMER_STATUS_LABELS
+from backoffice.services.mail_intake import bounces
 from backoffice.services.support import workflow
 from backoffice.services.viruslab import verdicts
 
@@ -98,6 +99,7 @@ class CustomerPageMixin:
             verdict_of=verdicts.request_verdict, event_label=event_label, when=when, title=f"Customer {customer.email}",
             confirmations={name: question.format(email=customer.email) for name, (question, _button)
                            in CONFIRMATIONS.items()},
+            bouncing=bounces.is_bouncing(customer.email),
         )
         return page, status
 

@@ -1,6 +1,6 @@
 """Registers the support views: "Tickets" as a top-level menu item (a plain link, so it opens without JavaScript;
-the queues' sidebar links the other support pages too), and canned responses and satisfaction ratings under
-"Support"."""
+the queues' sidebar links the other support pages too), and canned responses, satisfaction ratings and incoming
+mail (with its review list) under "Support"."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ def add_support_views(admin: Admin) -> None:
     admin.add_view(CannedResponseView(CannedResponse, db, name="Canned responses", endpoint="canned",
                                       category="Support"))
     admin.add_link(SupportLink(name="Satisfaction ratings", endpoint="tickets.ratings_view", category="Support"))
+    from backoffice.console.inbound_mail import InboundMailView
+    from backoffice.models.inbound_mail import InboundMessage
+
+    admin.add_link(SupportLink(name="Mail to review", endpoint="inbound_mail.review_view", category="Support"))
+    admin.add_view(InboundMailView(InboundMessage, db, name="Incoming mail", endpoint="inbound_mail",
+                                   url="/console/incoming-mail", category="Support"))
 
 
 class SupportLink(MenuLink):

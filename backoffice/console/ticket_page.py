@@ -19,6 +19,8 @@ from backoffice.extensions import db
 from backoffice.inputs.numbers import bounded_int
 from backoffice.security import current_staff, request_actor
 from backoffice.services import ServiceError
+from backoffice.services.mail_intake import origins
+from backoffice.services.mail_intake.origins import verdicts_text
 from backoffice.services.support import (
     access,
     bulk,
@@ -82,6 +84,7 @@ class TicketPageMixin:
             changes=changes, change_values=change_values or {}, now=utcnow(),
             priority_labels=workflow.PRIORITY_LABELS, priority_badges=workflow.PRIORITY_BADGES,
             title=f"{ticket.number}: {ticket.subject}",
+            by_mail=origins.by_message([message.id for message in messages]), mail_checks=verdicts_text,
         ), status
 
     def _back(self, ticket):

@@ -26,6 +26,7 @@ HANDLER_MODULES = (
     "backoffice.services.support.file_checks",
     "backoffice.services.webhooks",
     "backoffice.services.licensing.import_jobs",
+    "backoffice.services.mail_intake.intake",
 )
 
 

@@ -13,6 +13,7 @@ from backoffice.models.audit import AuditEvent
 from backoffice.models.captcha import CaptchaChallenge
 from backoffice.models.courses import Course, Enrollment
 from backoffice.models.customer_notes import CustomerNote
+from backoffice.models.inbound_mail import AutoReplyQuota, BouncingAddress, InboundMessage, InboundOutcome
 from backoffice.models.jobs import Job, JobState
 from backoffice.models.legacy import LegacyCode
 from backoffice.models.licensing import (
@@ -95,6 +96,10 @@ __all__ = [
     "Customer",
     "CustomerStatus",
     "OneTimeToken",
+    "AutoReplyQuota",
+    "BouncingAddress",
+    "InboundMessage",
+    "InboundOutcome",
     "Job",
     "JobState",
     "LoginSession",

@@ -21,6 +21,7 @@ class OutboxStatus(StrEnum):
     QUEUED = "queued"  # its delivery job has not succeeded yet
     SENT = "sent"
     FAILED = "failed"  # its job gave up after the last attempt; an admin may retry
+    BOUNCED = "bounced"  # sent, then a delivery report came back: the recipient's server refused it
 
 
 class OutboxMessage(db.Model):

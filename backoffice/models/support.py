@@ -65,6 +65,7 @@ class AttachmentSource(StrEnum):
     WEB = "web"
     FTP = "ftp"
     SYSINFO = "sysinfo"  # the GetSystemInfo report of wizard step 4
+    MAIL = "mail"  # a file of a mail that came in
 
 
 class FileCheck(StrEnum):

@@ -99,6 +99,7 @@ ACTION_LABELS = {
     "yara_rule.deleted": "YARA rule deleted",
     # operations
     "outbox.retried": "Mail sent again", "job.retried": "Job started again",
+    "mail.attached": "Incoming e-mail added to a request", "mail.discarded": "Incoming e-mail thrown away",
 }
 ACTOR_KIND_LABELS = {"staff": "Staff", "customer": "Customer", "system": "System", "anonymous": "Not signed in"}
 OBJECT_KIND_LABELS = {
@@ -107,6 +108,7 @@ OBJECT_KIND_LABELS = {
     "courses": "Course", "canned_responses": "Canned response", "outbox_messages": "Mail", "jobs": "Job",
     "viruslab_submissions": "Virus Lab request", "samples": "Sample", "yara_rules": "YARA rule",
     "ticket_attachments": "Ticket file", "customer_notes": "Customer note",
+    "inbound_messages": "Incoming e-mail",
 }
 # where each kind of object has its console page: (endpoint, the argument naming the object)
 OBJECT_PAGES = {

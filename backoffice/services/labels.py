@@ -19,7 +19,13 @@ ROLE_LABELS = {StaffRole.ADMIN: "Administrator", StaffRole.SUPPORT: "Support eng
 # least privileged first: a new staff account starts at the top of this list
 ROLE_ORDER = (StaffRole.ANALYST, StaffRole.SUPPORT, StaffRole.ADMIN)
 OUTBOX_STATUS_LABELS = {OutboxStatus.QUEUED: "Waiting to be sent", OutboxStatus.SENT: "Sent",
-                        OutboxStatus.FAILED: "Failed"}
+                        OutboxStatus.FAILED: "Failed", OutboxStatus.BOUNCED: "Bounced"}
+INBOUND_OUTCOME_LABELS = {
+    "received": "Not read yet", "joined": "Added to its request", "created": "New request",
+    "needs_review": "Waiting for review", "auto_replied": "Answered automatically", "ignored": "Ignored",
+    "bounce": "Delivery report", "refused": "Refused (too large)", "discarded": "Thrown away",
+    "attached": "Added to a request by staff",
+}
 MAIL_TEMPLATE_LABELS = {
     "account_closed": "Account closed", "activation": "Activation link", "data_export_ready": "Data export ready",
     "email_change_confirm": "Confirm the new e-mail address", "email_change_notice": "E-mail change notice",
@@ -30,6 +36,7 @@ MAIL_TEMPLATE_LABELS = {
     "ticket_merged": "Support requests merged", "ticket_reply": "Reply to a support request",
     "ticket_resolved": "Support request resolved", "viruslab_message": "Virus Lab message",
     "viruslab_received": "Virus Lab request received", "viruslab_verdict": "Virus Lab verdict",
+    "mail_intake_portal": "Answer to mail from an unknown sender",
 }
 JOB_KIND_LABELS = {
     "mail.send": "Send an e-mail", "viruslab.analyse": "Analyse a Virus Lab request",
@@ -38,6 +45,7 @@ JOB_KIND_LABELS = {
     "privacy.export_expire": "Delete an expired data export", "accounts.registration": "Registration mail",
     "accounts.password_reset": "Password reset mail", "accounts.legacy_claim": "Imported account claim mail",
     "licensing.import_codes": "Import activation codes",
+    "mail.intake": "Read an incoming e-mail",
 }
 
 

@@ -23,13 +23,13 @@ from tests.console.visible_text import machine_words, visible
 ROLES = [role.value for role in StaffRole]  # the demo data has a staff member of each
 # The console's lists (menu endpoints); for each, whether its first row has a details and an edit page.
 LISTS = ["customers", "courses", "codes", "blacklist", "products", "staff", "audit", "outbox", "jobs", "viruslab",
-         "samples", "yara", "canned"]
+         "samples", "yara", "canned", "incoming-mail"]
 OTHER_PAGES = {"dashboard": "/console/", "tickets": "/console/tickets/", "ticket": None,
                "ratings": "/console/tickets/ratings", "profile": "/console/profile/",
                "codes-generate": "/console/codes/generate", "codes-import": "/console/codes/import",
                "blacklist-add": "/console/blacklist/add", "blacklist-import": "/console/blacklist/import",
                "webhooks": "/console/webhooks/", "api-tokens": "/console/api-tokens/",
-               "missing": "/console/no-such-page"}
+               "missing": "/console/no-such-page", "mail-review": "/console/incoming-mail/review/"}
 KINDS = ("list", "details", "edit")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.models import Attachment, Ticket, TicketMessage
-from backoffice.models.support import AuthorKind, MessageKind, TicketStatus
+from backoffice.models.support import AttachmentSource, AuthorKind, MessageKind, TicketStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
 from backoffice.services.support import file_checks, lab_link, notify, reading, staff_notices, workflow
@@ -41,8 +41,8 @@ def loose_attachments(ticket: Ticket) -> list[Attachment]:
 
 
 def _add_message(ticket: Ticket, kind: str, author_kind: str, actor: Actor, body: str, uploads: list,
-                 now) -> TicketMessage:
-    stored = store_uploads(uploads, field="files")
+                 now, source: str = AttachmentSource.WEB) -> TicketMessage:
+    stored = store_uploads(uploads, field="files", source=source)
     message = TicketMessage(ticket_id=ticket.id, kind=kind, body=body, created_at=now,
                             **author_fields(author_kind, actor))
     db.session.add(message)
@@ -56,14 +56,16 @@ def _add_message(ticket: Ticket, kind: str, author_kind: str, actor: Actor, body
     return message
 
 
-def customer_reply(ticket: Ticket, actor: Actor, body: str, uploads: list | None = None) -> TicketMessage:
+def customer_reply(ticket: Ticket, actor: Actor, body: str, uploads: list | None = None,
+                   source: str = AttachmentSource.WEB) -> TicketMessage:
+    """The customer's reply from the portal, or from their mail client (`source` "mail": the intake)."""
     uploads = uploads or []
     body = check_body(body, uploads)
     ticket = workflow.locked(ticket)
     if ticket.status == S.CLOSED:
         raise ServiceError("This request is closed. Reopen it to write again, or start a new request.", "body")
     now = utcnow()
-    message = _add_message(ticket, MessageKind.REPLY, AuthorKind.CUSTOMER, actor, body, uploads, now)
+    message = _add_message(ticket, MessageKind.REPLY, AuthorKind.CUSTOMER, actor, body, uploads, now, source)
     reading.customer_wrote(ticket, now)
     log_event(ticket, actor, "customer_replied", None, {"message": message.id})
     lab_link.auto_send(ticket, list(db.session.scalars(select(Attachment).where(Attachment.message_id == message.id)

@@ -13,10 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from backoffice.clock import utcnow
 from backoffice.extensions import db
 from backoffice.models import Attachment, Ticket, TicketMessage, WizardDraft
-from backoffice.models.support import AuthorKind, MessageKind, TicketPriority, TicketStatus
+from backoffice.models.support import AttachmentSource, AuthorKind, MessageKind, TicketPriority, TicketStatus
 from backoffice.security import Actor
 from backoffice.services import ServiceError
-from backoffice.services.support import lab_link, notify, numbers, sla, staff_notices, wizard
+from backoffice.services.support import file_checks, lab_link, notify, numbers, sla, staff_notices, wizard
+from backoffice.services.support.attachments import store_uploads
 from backoffice.services.support.history import log_event
 
 
@@ -35,8 +36,34 @@ def submit_draft(customer_id: int, key: str, actor: Actor) -> Ticket:
     errors = wizard.validate_all(draft)
     if errors:
         raise wizard.StepInvalid(errors)
+    return _create_once(customer_id, key, lambda: _create(draft, actor))
+
+
+def submit_mail(customer_id: int, key: str, actor: Actor, type_code: str, subject: str, description: str,
+                uploads: list) -> Ticket:
+    """A request that arrived by e-mail: the same ticket as the wizard's, with no product or system chosen (a mail
+    has no wizard steps), its files under the same limits and checks. `key` (from the mail) makes it once."""
+    existing = submitted_ticket(customer_id, key)
+    if existing is not None:
+        return existing
+    def create() -> Ticket:
+        draft = WizardDraft(customer_id=customer_id, draft_key=key, step=wizard.LAST_STEP,
+                            data={"type_code": type_code, "subject": subject, "description": description})
+        db.session.add(draft)
+        db.session.flush()  # the unique (customer, draft_key) of drafts speaks here when two intakes race
+        stored = store_uploads(uploads, field="files", source=AttachmentSource.MAIL)
+        for attachment in stored:
+            attachment.draft_id = draft.id
+            db.session.add(attachment)
+        file_checks.queue_checks(stored)
+        return _create(draft, actor)
+
+    return _create_once(customer_id, key, create)
+
+
+def _create_once(customer_id: int, key: str, create) -> Ticket:
     try:
-        ticket = _create(draft, actor)
+        ticket = create()
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # another submit of this draft won the race: it made the one ticket

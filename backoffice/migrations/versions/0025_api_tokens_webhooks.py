@@ -1,7 +1,7 @@
 """The REST API's personal access tokens (api_tokens) and webhooks: subscriptions, deliveries and their attempts.
 
-Revision ID: 0026
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import backoffice.models.types
 
-revision = "0026"
-down_revision = "0023"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
