@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app, g
-from sqlalchemy import ColumnElement, Select, func, literal, select, text
+from sqlalchemy import ColumnElement, Select, func, literal, select, text, union_all
 
 from backoffice.clock import utcnow
 from backoffice.extensions import db
@@ -294,15 +294,21 @@ def count(filters: Filters, staff_id: int | None, first_page: tuple[list, int | 
 
 
 def queue_counts(staff_id: int | None) -> dict:
-    """Active tickets per queue, mine, and unassigned (the console's sidebar), in one statement."""
+    """Active tickets per queue, mine, and unassigned (the console's sidebar), in one statement.
+
+    The per-queue count is one subquery correlated with the request types, not one per queue: the database plans
+    it once (PostgreSQL weighs every index of tickets for each subquery it plans, and ten of them cost 6 ms of
+    planning for 0.4 ms of counting)."""
     limit = current_app.config["QUEUE_COUNT_LIMIT"]
-    active = one_of(Ticket.status, ACTIVE_STATUSES)
     kinds = request_types()
-    one = select(literal(1)).select_from(Ticket).where(active)
-    columns = [_capped(one.where(Ticket.request_type_id == kind.id), limit).label(kind.code) for kind in kinds]
-    columns.append(_capped(one.where(Ticket.assignee_id == staff_id), limit).label("mine"))
-    columns.append(_capped(one.where(Ticket.assignee_id.is_(None)), limit).label("unassigned"))
-    row = db.session.execute(select(*columns)).one()
-    values = row._mapping
-    return {"queues": [(kind, _as_count(values[kind.code], limit)) for kind in kinds],
-            "mine": _as_count(values["mine"], limit), "unassigned": _as_count(values["unassigned"], limit)}
+    one = select(literal(1)).select_from(Ticket).where(one_of(Ticket.status, ACTIVE_STATUSES))
+    per_queue = select(SupportRequestType.id, _capped(
+        one.where(Ticket.request_type_id == SupportRequestType.id).correlate(SupportRequestType), limit))
+    mine = select(literal(MINE), _capped(one.where(Ticket.assignee_id == staff_id), limit))
+    unassigned = select(literal(UNASSIGNED), _capped(one.where(Ticket.assignee_id.is_(None)), limit))
+    values = dict(db.session.execute(union_all(per_queue, mine, unassigned)).all())
+    return {"queues": [(kind, _as_count(values.get(kind.id, 0), limit)) for kind in kinds],
+            "mine": _as_count(values[MINE], limit), "unassigned": _as_count(values[UNASSIGNED], limit)}
+
+
+MINE, UNASSIGNED = -1, -2  # the sidebar's other two rows, beside the request types' ids
